@@ -1,0 +1,387 @@
+"""Scenario files: the schema every constant of the game lives in, and their loading.
+
+A scenario is data (YAML). Nothing in the model hard-codes a figure: the model reads
+it from here, and each figure in a shipped file carries a `source:` note beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class TeamType(StrEnum):
+    """The kinds of actor a team can play (GAME.md §3)."""
+
+    destination = "destination"
+    """Rich state: budget, visas, labour permits, market access."""
+    transit = "transit"
+    """Neighbour that hosts refugees and stranded migrants; its border decides what passes."""
+    origin = "origin"
+    """Young, growing population and a diaspora; holds readmission cooperation."""
+    organisation = "organisation"
+    """International organisation: no budget of its own, monitoring reveals true compliance."""
+
+
+class CoerciveTool(StrEnum):
+    """Pressure a team can apply outside any agreement (GAME.md §6.3)."""
+
+    visa_sanctions = "visa_sanctions"
+    aid_cuts = "aid_cuts"
+    gate_opening = "gate_opening"
+    readmission_refusal = "readmission_refusal"
+
+
+class Direction(StrEnum):
+    higher = "higher"
+    lower = "lower"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Objective(_Strict):
+    """One weighted goal: an indicator, which way is good, the target and the worst case.
+
+    The value of an outcome is linear between `worst` (0) and `target` (1), clamped:
+    FACTS.md's linear additive utility.
+    """
+
+    indicator: str
+    weight: float = Field(ge=0, le=1)
+    direction: Direction
+    target: float
+    worst: float
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _target_differs_from_worst(self) -> Objective:
+        if self.target == self.worst:
+            raise ValueError("target and worst must differ")
+        if self.direction is Direction.higher and self.target < self.worst:
+            raise ValueError("for direction 'higher' the target must be above worst")
+        if self.direction is Direction.lower and self.target > self.worst:
+            raise ValueError("for direction 'lower' the target must be below worst")
+        return self
+
+
+def _weights_sum_to_one(objectives: list[Objective], what: str) -> None:
+    total = sum(o.weight for o in objectives)
+    if objectives and not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"{what} weights must sum to 1 (they sum to {total:.4g})")
+
+
+class Mandate(_Strict):
+    """A team's private, weighted objectives; `after_fall` replaces them if its government falls."""
+
+    objectives: list[Objective] = Field(min_length=1)
+    after_fall: list[Objective] | None = None
+
+    @model_validator(mode="after")
+    def _check_weights(self) -> Mandate:
+        _weights_sum_to_one(self.objectives, "mandate objective")
+        if self.after_fall is not None:
+            _weights_sum_to_one(self.after_fall, "after_fall objective")
+        return self
+
+
+class DomesticPolitics(_Strict):
+    """The two-level game: what the public judges the government on, and when it falls."""
+
+    initial: float = Field(ge=0, le=100)
+    threshold: float = Field(ge=0, le=100)
+    responsiveness: float = Field(
+        ge=0, le=1, description="share of the gap to public satisfaction closed each round"
+    )
+    after_fall: float = Field(ge=0, le=100, description="support of the new government")
+    drivers: list[Objective] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> DomesticPolitics:
+        _weights_sum_to_one(self.drivers, "support driver")
+        if self.after_fall <= self.threshold:
+            raise ValueError("after_fall must be above threshold, or governments fall forever")
+        return self
+
+
+class Endowment(_Strict):
+    """What a team starts with. Money is in millions of euros per round (two years)."""
+
+    budget: float = Field(ge=0, description="income per round, €m")
+    population: float = Field(gt=0, description="millions")
+    development: float = Field(gt=0, description="GDP per head, thousand US$ PPP")
+    youth_share: float = Field(ge=0, le=1, default=0.2)
+    refugees: float = Field(ge=0, default=0.0, description="refugees hosted at the start")
+    stranded: float = Field(ge=0, default=0.0, description="stranded migrants at the start")
+    diaspora: float = Field(ge=0, default=0.0, description="nationals living abroad")
+    return_backlog: float = Field(ge=0, default=0.0, description="people ordered to leave")
+    labour_shortage: float = Field(ge=0, default=0.0, description="workers wanted per round")
+    trade_value: float = Field(ge=0, default=0.0, description="€m a round at full trade access")
+    conflict: float = Field(ge=0, le=1, default=0.0)
+
+
+class Policies(_Strict):
+    """Unilateral policy settings, chosen in implementation (GAME.md §2.3)."""
+
+    border_enforcement: float = Field(ge=0, le=100, default=20)
+    development_spending: float = Field(ge=0, default=0, description="€m a round abroad")
+    integration_spending: float = Field(ge=0, default=0, description="€m a round at home")
+    return_operations: float = Field(ge=0, default=0, description="€m a round on returns")
+    labour_permits: float = Field(ge=0, default=0, description="permits a round, unilateral")
+    refugee_work_permits: float = Field(ge=0, default=0, description="permits a round")
+
+
+class Team(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    name: str
+    type: TeamType
+    description: str = ""
+    colour: str = "#555555"
+    endowment: Endowment
+    policies: Policies = Policies()
+    mandate: Mandate
+    support: DomesticPolitics
+    coercive_tools: list[CoerciveTool] = []
+    monitor: bool = Field(
+        default=False, description="sees true compliance of everyone (an organisation)"
+    )
+
+
+class Corridor(_Strict):
+    """A route people take: origin → (transit) → destination."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    name: str
+    origin: str
+    transit: str | None = None
+    destination: str
+    base_pressure: float = Field(
+        ge=0, description="potential migrants a round at the top of the hump, no conflict"
+    )
+    base_death_rate: float = Field(ge=0, le=0.2, description="share of crossers dying")
+    recognition_rate: float = Field(ge=0, le=1, description="asylum claims recognised")
+    refugee_share: float = Field(
+        ge=0, le=1, default=1.0, description="share of the origin's displaced fleeing into transit"
+    )
+
+
+class Hump(_Strict):
+    peak: float = Field(gt=0, description="GDP per head (k$ PPP) where emigration peaks")
+
+
+class Model(_Strict):
+    """Every constant of the resolution (GAME.md §5). See FACTS.md for the figures."""
+
+    hump: Hump
+    youth_reference: float = Field(gt=0, le=1)
+    irregular_propensity: float = Field(ge=0, le=1)
+    legal_substitution: float = Field(ge=0, le=1)
+    base_match_rate: float = Field(ge=0, le=1)
+    trained_match_rate: float = Field(ge=0, le=1)
+    training_cost_per_permit: float = Field(ge=0)
+    visa_mobility: list[float] = Field(min_length=4, max_length=4)
+    block_efficiency: float = Field(ge=0, le=1)
+    enforcement_cost: float = Field(ge=0, description="€m a round per point of enforcement")
+    displacement: float = Field(ge=0, description="rise in death rate at full enforcement")
+    safe_alternative_scale: float = Field(
+        ge=0, description="how fast legal channels make the route safer (legal share × this)"
+    )
+    claim_rate: float = Field(ge=0, le=1)
+    base_readmission: float = Field(ge=0, le=1)
+    return_cost: float = Field(gt=0, description="€m per thousand returns")
+    reintegration_boost: float = Field(ge=0, le=1)
+    reintegration_cost: float = Field(gt=0, description="€m per thousand reintegrated")
+    remigration_share: float = Field(ge=0, le=1)
+    displacement_rate: float = Field(ge=0, le=1, description="share of population per conflict")
+    onward_rate: float = Field(ge=0, le=1)
+    resettlement_cost: float = Field(ge=0, description="€m per thousand resettled")
+    refugee_return_rate: float = Field(ge=0, le=1)
+    hosting_cost: float = Field(ge=0, description="€m per thousand hosted a round")
+    work_permit_relief: float = Field(ge=0, le=1)
+    remittance_legal: float = Field(ge=0, description="€m a round per thousand legal migrants")
+    remittance_irregular: float = Field(ge=0)
+    growth_base: float
+    growth_per_remittance: float = Field(ge=0)
+    growth_per_investment: float = Field(ge=0)
+    absorptive_capacity: float = Field(gt=0, description="€m a round before returns diminish")
+    opportunity_per_investment: float = Field(ge=0)
+    opportunity_decay: float = Field(ge=0, le=1)
+    investment_budget_share: float = Field(ge=0, le=1)
+    trust_effect_floor: float = Field(ge=0, le=1)
+    trust_honour_threshold: float = Field(ge=0, le=100)
+    trust_honour_gain: float = Field(ge=0)
+    trust_withdrawal_cost: float = Field(ge=0)
+    trust_coercion_target_cost: float = Field(ge=0)
+    trust_coercion_observer_cost: float = Field(ge=0)
+    monitoring_noise: float = Field(ge=0, le=50, description="± points on observed compliance")
+    coercion_effect: float = Field(ge=0, le=1, description="short-run force of coercion")
+    coercion_support_gain: float = Field(ge=0, description="support the coercer wins at home")
+    coercion_support_loss: float = Field(ge=0, description="support the target loses")
+    ratification_cost: float = Field(ge=0, description="support points a signature costs")
+
+
+class EventEffect(_Strict):
+    """One change an event makes. `target` is a team id, a corridor id, or `all`."""
+
+    target: str
+    variable: Literal[
+        "conflict",
+        "development",
+        "support",
+        "labour_shortage",
+        "budget",
+        "base_pressure",
+        "death_rate",
+        "trade_value",
+        "opportunity",
+    ]
+    change: float
+    mode: Literal["add", "multiply"] = "add"
+
+
+class EventCard(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+    title: str
+    news: str
+    effects: list[EventEffect] = Field(min_length=1)
+    duration: int = Field(ge=1, le=10, default=1, description="rounds it lasts")
+    weight: float = Field(ge=0, default=1.0, description="chance of being drawn, relative")
+    scheduled_round: int | None = Field(default=None, ge=1)
+
+
+class Events(_Strict):
+    draws_per_round: float = Field(ge=0, le=3, default=1.0)
+    deck: list[EventCard] = []
+
+
+class TeachingGoal(_Strict):
+    """A claim of the paper the balance tool checks this scenario makes felt."""
+
+    id: str
+    claim: str
+
+
+class Scenario(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+    name: str
+    description: str
+    start_year: int = 2018
+    years_per_round: int = Field(ge=1, le=10, default=2)
+    rounds: int = Field(ge=1, le=20, default=5)
+    hide_round_count: bool = False
+    initial_trust: float = Field(ge=0, le=100, default=50)
+    teams: list[Team] = Field(min_length=2, max_length=8)
+    corridors: list[Corridor] = Field(min_length=1)
+    model: Model
+    events: Events = Events()
+    teaching_goals: list[TeachingGoal] = []
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Scenario:
+        ids = [t.id for t in self.teams]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"team ids must be unique: {ids}")
+        by_id = {t.id: t for t in self.teams}
+        corridor_ids = [c.id for c in self.corridors]
+        if len(set(corridor_ids)) != len(corridor_ids):
+            raise ValueError(f"corridor ids must be unique: {corridor_ids}")
+        for c in self.corridors:
+            for role, tid, want in (
+                ("origin", c.origin, TeamType.origin),
+                ("transit", c.transit, TeamType.transit),
+                ("destination", c.destination, TeamType.destination),
+            ):
+                if tid is None:
+                    continue
+                if tid not in by_id:
+                    raise ValueError(
+                        f"corridor {c.id!r}: {role} {tid!r} is not a team (teams: {ids})"
+                    )
+                if by_id[tid].type is not want:
+                    raise ValueError(
+                        f"corridor {c.id!r}: {role} {tid!r} is a {by_id[tid].type}, "
+                        f"expected a {want}"
+                    )
+        targets = set(ids) | set(corridor_ids) | {"all"}
+        for card in self.events.deck:
+            for eff in card.effects:
+                if eff.target not in targets:
+                    raise ValueError(
+                        f"event {card.id!r}: target {eff.target!r} is neither a team, "
+                        f"a corridor nor 'all'"
+                    )
+        return self
+
+    def team(self, team_id: str) -> Team:
+        for t in self.teams:
+            if t.id == team_id:
+                return t
+        raise KeyError(team_id)
+
+    def restricted_to(self, team_ids: list[str]) -> Scenario:
+        """The same scenario with only some teams in play, and the corridors among them."""
+        keep = set(team_ids)
+        unknown = keep - {t.id for t in self.teams}
+        if unknown:
+            raise ValueError(f"unknown teams: {sorted(unknown)}")
+        corridors = [
+            c
+            for c in self.corridors
+            if c.origin in keep and c.destination in keep and (c.transit in keep or not c.transit)
+        ]
+        teams = [t for t in self.teams if t.id in keep]
+        return Scenario.model_validate(
+            {
+                **self.model_dump(),
+                "teams": [t.model_dump() for t in teams],
+                "corridors": [c.model_dump() for c in corridors],
+            }
+        )
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used, with every problem found in it."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+def _format_errors(source: str, exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        problems.append(f"{source}: {path}: {msg}")
+    return problems
+
+
+def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
+    """Validate already-parsed data; raise ScenarioError naming source, field path and problem."""
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [f"{source}: (top level): expected a mapping of fields"])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, _format_errors(source, exc)) from None
+
+
+def parse_scenario_text(text: str, source: str = "<scenario>") -> Scenario:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ScenarioError(source, [f"{source}: {where}not valid YAML ({exc})"]) from None
+    return parse_scenario(data, source)

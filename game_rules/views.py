@@ -1,0 +1,242 @@
+"""What each audience may see. Secrecy lives here and nowhere else (ARCHITECTURE rule 3).
+
+A team sees its own mandate, treasury, decisions, the proposals it is party to and the
+true compliance of what it gave; of everyone else only what a public would know: signed
+agreements, observed compliance, public statistics and the news. The facilitator sees
+all; the projector sees the public part, with scores once the facilitator reveals them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from game_rules.rules import decision_cost, term_cost
+from game_rules.state import Decision, GameState, Phase
+
+PUBLIC_INDICATORS = frozenset(
+    {
+        "irregular_arrivals",
+        "asylum_claims",
+        "effective_returns",
+        "return_rate",
+        "legal_migrants",
+        "legal_workers",
+        "deaths",
+        "migrant_deaths",
+        "refugees",
+        "stranded",
+        "development",
+        "remittances",
+        "support",
+        "visa_level",
+        "resettled",
+        "agreements",
+    }
+)
+"""Statistics a government publishes or a newspaper would report."""
+
+
+class Audience(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["team", "facilitator", "projector", "observer"]
+    team: str | None = None
+
+    @staticmethod
+    def of_team(team_id: str) -> Audience:
+        return Audience(kind="team", team=team_id)
+
+    @staticmethod
+    def facilitator() -> Audience:
+        return Audience(kind="facilitator")
+
+    @staticmethod
+    def projector() -> Audience:
+        return Audience(kind="projector")
+
+    @property
+    def key(self) -> str:
+        """One view is rendered per key, however many screens share it."""
+        return f"team:{self.team}" if self.kind == "team" else self.kind
+
+
+def view(state: GameState, audience: Audience) -> dict[str, Any]:
+    """A JSON-ready dict of what `audience` may see of `state`."""
+    if audience.kind == "team" and audience.team not in state.teams:
+        raise KeyError(f"no team {audience.team!r}")
+    full = audience.kind == "facilitator"
+    me = audience.team if audience.kind == "team" else None
+    monitor = me is not None and state.scenario.team(me).monitor
+    show_scores = full or state.scores_revealed or state.phase is Phase.ended
+    hide_rounds = state.scenario.hide_round_count and not full
+
+    out: dict[str, Any] = {
+        "audience": audience.key,
+        "version": state.version,
+        "scenario": {
+            "id": state.scenario.id,
+            "name": state.scenario.name,
+            "description": state.scenario.description,
+        },
+        "round": state.round,
+        "rounds": None if hide_rounds else state.scenario.rounds,
+        "year": state.year,
+        "phase": state.phase.value,
+        "paused": state.paused,
+        "scores_revealed": state.scores_revealed,
+        "teams": [_public_team(state, tid) for tid in state.teams],
+        "corridors": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "origin": c.origin,
+                "transit": c.transit,
+                "destination": c.destination,
+            }
+            for c in state.scenario.corridors
+        ],
+        "agreements": [_agreement(state, ag.id, me, full or monitor) for ag in
+                       state.agreements.values()],
+        "events": [
+            {"id": ev.card_id, "title": ev.title, "news": ev.news, "rounds_left": ev.rounds_left}
+            for ev in state.events
+        ],
+        "event_deck": (
+            [{"id": c.id, "title": c.title} for c in state.scenario.events.deck] if full else []
+        ),
+        "coercions": [c.model_dump() for c in state.coercions],
+        "news": [
+            n.model_dump()
+            for n in state.news
+            if n.teams is None or full or (me is not None and me in n.teams)
+        ][-60:],
+        "history": [_round_record(state, rec, me, full, show_scores) for rec in state.history],
+    }
+    if me is not None:
+        out["me"] = _own_team(state, me)
+        out["proposals"] = [
+            p.model_dump(mode="json") for p in state.proposals.values() if me in p.parties
+        ]
+        out["trust"] = {
+            "in_others": dict(state.trust[me]),
+            "from_others": {o: state.trust[o][me] for o in state.teams if o != me},
+        }
+    if full:
+        out["proposals"] = [p.model_dump(mode="json") for p in state.proposals.values()]
+        out["trust"] = {a: dict(row) for a, row in state.trust.items()}
+        out["team_details"] = {tid: _own_team(state, tid) for tid in state.teams}
+    return out
+
+
+def _public_team(state: GameState, tid: str) -> dict[str, Any]:
+    spec = state.scenario.team(tid)
+    team = state.teams[tid]
+    return {
+        "id": tid,
+        "name": spec.name,
+        "type": spec.type.value,
+        "colour": spec.colour,
+        "description": spec.description,
+        "support": round(team.support, 1),
+        "government": team.government,
+        "ready": team.ready,
+        "decided": team.decision is not None,
+    }
+
+
+def _own_team(state: GameState, tid: str) -> dict[str, Any]:
+    spec = state.scenario.team(tid)
+    team = state.teams[tid]
+    m = state.scenario.model
+    commitments = [
+        {
+            "term_id": term.id,
+            "agreement_id": ag.id,
+            "type": term.type.value,
+            "receiver": term.receiver,
+            "amount": term.amount,
+            "rounds_left": term.rounds_left,
+            "full_cost": term_cost(state, term),
+            "last_compliance": team.last_compliance.get(term.id),
+        }
+        for ag, term in state.live_terms()
+        if term.giver == tid
+    ]
+    decision = team.decision
+    return {
+        "id": tid,
+        "mandate": [o.model_dump() for o in team.mandate],
+        "support_drivers": [o.model_dump() for o in spec.support.drivers],
+        "support_threshold": spec.support.threshold,
+        "treasury": round(team.treasury, 1),
+        "income": round(team.income, 1),
+        "policies": team.policies.model_dump(),
+        "decision": decision.model_dump() if decision else None,
+        "decision_cost": decision_cost(state, tid, decision) if decision else None,
+        "current_policies_cost": decision_cost(
+            state, tid, Decision(compliance={}, policies=team.policies)
+        ),
+        "costs": {"enforcement_per_point": m.enforcement_cost},
+        "commitments": commitments,
+        "coercive_tools": [t.value for t in spec.coercive_tools],
+        "monitor": spec.monitor,
+        "stocks": {
+            "population": team.population,
+            "development": team.development,
+            "refugees": team.refugees,
+            "stranded": team.stranded,
+            "diaspora": team.diaspora_legal + team.diaspora_irregular,
+        },
+    }
+
+
+def _agreement(state: GameState, ag_id: str, me: str | None, see_all: bool) -> dict[str, Any]:
+    ag = state.agreements[ag_id]
+    records = []
+    for rec in state.compliance:
+        if rec.agreement_id != ag_id:
+            continue
+        item = {
+            "round": rec.round,
+            "term_id": rec.term_id,
+            "giver": rec.giver,
+            "observed": round(rec.observed_compliance, 1),
+            "suspended": rec.suspended,
+        }
+        if see_all or rec.giver == me:
+            item["true"] = round(rec.true_compliance, 1)
+        records.append(item)
+    data = ag.model_dump(mode="json")
+    data["compliance"] = records
+    return data
+
+
+def _round_record(
+    state: GameState, rec: Any, me: str | None, full: bool, show_scores: bool
+) -> dict[str, Any]:
+    indicators = {
+        tid: (
+            dict(values)
+            if full or tid == me
+            else {k: v for k, v in values.items() if k in PUBLIC_INDICATORS}
+        )
+        for tid, values in rec.indicators.items()
+    }
+    out: dict[str, Any] = {
+        "round": rec.round,
+        "year": rec.year,
+        "corridors": {cid: f.model_dump() for cid, f in rec.corridors.items()},
+        "indicators": indicators,
+        "support": rec.support,
+        "events": rec.events,
+        "fallen": rec.fallen,
+    }
+    if show_scores:
+        out["scores"] = rec.scores
+    elif me is not None:
+        out["scores"] = {me: rec.scores[me]}
+    if full:
+        out["trust"] = rec.trust
+    return out
