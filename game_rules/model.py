@@ -30,7 +30,6 @@ from game_rules.state import (
     Decision,
     GameState,
     RoundRecord,
-    Term,
 )
 
 # Variables an event moves while it lasts, recomputed every round, versus stocks it moves
@@ -51,7 +50,7 @@ def hump(development: float, peak: float) -> float:
 
 def objective_value(objective: Objective, x: float) -> float:
     """Linear utility between worst (0) and target (1), clamped (FACTS.md)."""
-    if objective.direction is Direction.higher:
+    if objective.direction is Direction.higher_is_better:
         v = (x - objective.worst) / (objective.target - objective.worst)
     else:
         v = (objective.worst - x) / (objective.worst - objective.target)
@@ -165,9 +164,10 @@ def _settle_commitments(r: _Round) -> None:
     for _ag, term in live:
         d = r.decisions[term.giver]
         share = d.compliance.get(term.id, 100.0) / 100.0
-        if term.type is TermType.funding or term.type is TermType.investment:
-            if r.coercion("aid_cuts", term.giver, term.receiver):
-                share = 0.0
+        if term.type in (TermType.funding, TermType.investment) and r.coercion(
+            "aid_cuts", term.giver, term.receiver
+        ):
+            share = 0.0
         if term.type is TermType.visa_facilitation and r.coercion(
             "visa_sanctions", term.giver, term.receiver
         ):
@@ -675,10 +675,14 @@ def _close_round(r: _Round) -> None:
     state = r.state
     scores, fallen = r.scores, r.fallen
     for ag in state.agreements.values():
-        if ag.status is AgreementStatus.awaiting_ratification and ag.signed_round < state.round:
-            if ag.awaiting and any(t not in fallen for t in ag.awaiting):
-                ag.status = AgreementStatus.lapsed
-                ag.ended_round = state.round
+        # A successor had a whole round to re-ratify; what it left unratified lapses.
+        if (
+            ag.status is AgreementStatus.awaiting_ratification
+            and ag.awaiting
+            and any(t not in fallen for t in ag.awaiting)
+        ):
+            ag.status = AgreementStatus.lapsed
+            ag.ended_round = state.round
     for _ag, term in state.live_terms():
         term.rounds_left -= 1
     for ag in state.agreements.values():
@@ -687,7 +691,7 @@ def _close_round(r: _Round) -> None:
             ag.ended_round = state.round
     for ev in state.events:
         ev.rounds_left -= 1
-    events_this_round = [ev.card_id for ev in state.events if ev.round_drawn == state.round]
+    drawn = [ev for ev in state.events if ev.round_drawn == state.round]
     state.events = [ev for ev in state.events if ev.rounds_left > 0]
     state.history.append(
         RoundRecord(
@@ -698,7 +702,9 @@ def _close_round(r: _Round) -> None:
             scores=scores,
             support={t: team.support for t, team in state.teams.items()},
             trust={a: dict(row) for a, row in state.trust.items()},
-            events=events_this_round,
+            events=[ev.card_id for ev in drawn],
+            injected=[ev.card_id for ev in drawn if ev.injected],
+            coercions=[c for c in state.coercions if c.round == state.round],
             fallen=fallen,
         )
     )
@@ -709,10 +715,6 @@ def _close_round(r: _Round) -> None:
         team.decision = None
         team.ready = False
     _news(state, "results", f"Round {state.round} ({state.year}–{state.year + 1}) results are in")
-
-
-def term_summary(term: Term) -> str:
-    return f"{term.type.value} {term.giver}→{term.receiver} {term.amount:g}"
 
 
 __all__ = ["hump", "objective_value", "resolve_round", "score_of", "take_effect", "term_cost"]

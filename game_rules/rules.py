@@ -216,7 +216,7 @@ def add_support(state: GameState, team_id: str, delta: float) -> None:
 
 
 def _news(state: GameState, kind: str, text: str, teams: list[str] | None = None) -> Notice:
-    state.news.append(NewsItem(round=state.round, kind=kind, text=text, teams=teams))  # type: ignore[arg-type]
+    state.news.append(NewsItem(round=state.round, kind=kind, text=text, teams=teams))
     return Notice(kind=kind, text=text, teams=teams)
 
 

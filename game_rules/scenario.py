@@ -37,8 +37,9 @@ class CoerciveTool(StrEnum):
 
 
 class Direction(StrEnum):
-    higher = "higher"
-    lower = "lower"
+    # Member names avoid `lower`, which would shadow str.lower on every member.
+    higher_is_better = "higher"
+    lower_is_better = "lower"
 
 
 class _Strict(BaseModel):
@@ -63,9 +64,9 @@ class Objective(_Strict):
     def _target_differs_from_worst(self) -> Objective:
         if self.target == self.worst:
             raise ValueError("target and worst must differ")
-        if self.direction is Direction.higher and self.target < self.worst:
+        if self.direction is Direction.higher_is_better and self.target < self.worst:
             raise ValueError("for direction 'higher' the target must be above worst")
-        if self.direction is Direction.lower and self.target > self.worst:
+        if self.direction is Direction.lower_is_better and self.target > self.worst:
             raise ValueError("for direction 'lower' the target must be below worst")
         return self
 

@@ -202,6 +202,8 @@ class RoundRecord(_State):
     support: dict[str, float]
     trust: dict[str, dict[str, float]]
     events: list[str]
+    injected: list[str] = []
+    coercions: list[Coercion] = []
     fallen: list[str] = []
 
 

@@ -97,8 +97,9 @@ def view(state: GameState, audience: Audience) -> dict[str, Any]:
             }
             for c in state.scenario.corridors
         ],
-        "agreements": [_agreement(state, ag.id, me, full or monitor) for ag in
-                       state.agreements.values()],
+        "agreements": [
+            _agreement(state, ag.id, me, full or monitor) for ag in state.agreements.values()
+        ],
         "events": [
             {"id": ev.card_id, "title": ev.title, "news": ev.news, "rounds_left": ev.rounds_left}
             for ev in state.events

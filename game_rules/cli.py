@@ -1,0 +1,175 @@
+"""The `compact` command: play bot games, check scenarios, and run the server.
+
+This module is the I/O edge of the rules (printing, files); the rules themselves are not.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from game_rules.analytics import batna_report
+from game_rules.bots import STRATEGIES, strategy
+from game_rules.library import load_scenario
+from game_rules.scenario import ScenarioError, parse_scenario_text
+from game_rules.simulate import play_bot_game
+from game_rules.state import GameState
+
+app = typer.Typer(
+    help="Compact: a negotiation game on migration partnerships.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+scenario_app = typer.Typer(help="Work with scenario files.", no_args_is_help=True)
+db_app = typer.Typer(help="The game database.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(db_app, name="db")
+
+
+@scenario_app.command("check")
+def scenario_check(file: Annotated[Path, typer.Argument(help="a scenario YAML file")]) -> None:
+    """Validate a scenario file; exit non-zero with every problem found."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"{file}: cannot read: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        scenario = parse_scenario_text(text, str(file))
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"{file}: {len(exc.problems)} problem(s)", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{file}: ok — {scenario.name}: {len(scenario.teams)} teams, "
+        f"{len(scenario.corridors)} corridors, {scenario.rounds} rounds"
+    )
+
+
+@scenario_app.command("list")
+def scenario_list() -> None:
+    """The scenarios that ship with Compact."""
+    from game_rules.library import shipped_scenarios
+
+    for name in shipped_scenarios():
+        s = load_scenario(name)
+        typer.echo(f"{name:16} {s.name} ({len(s.teams)} teams, {s.rounds} rounds)")
+
+
+def _parse_strategies(spec: str, teams: list[str], default: str) -> dict[str, Any]:
+    chosen = {t: strategy(default) for t in teams}
+    if spec:
+        for part in spec.split(","):
+            if "=" not in part:
+                raise typer.BadParameter(f"expected team=strategy, got {part!r}")
+            team, name = (x.strip() for x in part.split("=", 1))
+            if team not in chosen:
+                raise typer.BadParameter(f"no team {team!r} (teams: {', '.join(teams)})")
+            try:
+                chosen[team] = strategy(name)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc)) from None
+    return chosen
+
+
+def game_report(state: GameState, strategies: dict[str, str]) -> dict[str, Any]:
+    """The whole game as one JSON-ready document."""
+    return {
+        "scenario": state.scenario.id,
+        "seed": state.seed,
+        "strategies": strategies,
+        "rounds": [
+            {
+                "round": rec.round,
+                "year": rec.year,
+                "events": rec.events,
+                "corridors": {k: v.model_dump() for k, v in rec.corridors.items()},
+                "indicators": rec.indicators,
+                "scores": rec.scores,
+                "support": rec.support,
+                "trust": rec.trust,
+                "fallen": rec.fallen,
+                "coercions": [c.model_dump() for c in rec.coercions],
+            }
+            for rec in state.history
+        ],
+        "agreements": [ag.model_dump(mode="json") for ag in state.agreements.values()],
+        "compliance": [c.model_dump() for c in state.compliance],
+        "teams": batna_report(state),
+    }
+
+
+@app.command()
+def play(
+    scenario: Annotated[str, typer.Option(help="scenario id or YAML file")] = "mediterranean",
+    seed: Annotated[int, typer.Option(help="the game's seed")] = 1,
+    bots: Annotated[str, typer.Option(help="which teams bots play: only 'all' here")] = "all",
+    strategies: Annotated[
+        str, typer.Option(help="per team, e.g. union=hardliner,sahelia=conceder")
+    ] = "",
+    default_strategy: Annotated[
+        str,
+        typer.Option("--default-strategy", help=f"for teams not named: {', '.join(STRATEGIES)}"),
+    ] = "reciprocator",
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Play a whole game with bots and print what happened."""
+    if bots != "all":
+        raise typer.BadParameter("the command line plays bots only: use --bots all")
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(1) from None
+    chosen = _parse_strategies(strategies, [t.id for t in sc.teams], default_strategy)
+    game = play_bot_game(sc, seed, chosen)
+    report = game_report(game.state, {t: s.name for t, s in chosen.items()})
+    if as_json:
+        sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
+        return
+    typer.echo(f"{sc.name}, seed {seed}")
+    for rec in report["rounds"]:
+        flows = rec["corridors"]
+        arrived = sum(f["arrived"] for f in flows.values())
+        died = sum(f["died"] for f in flows.values())
+        scores = ", ".join(f"{t} {s:.0f}" for t, s in rec["scores"].items())
+        typer.echo(f"  {rec['year']}: arrivals {arrived:,}, deaths {died:,}; scores {scores}")
+    typer.echo(f"  agreements signed: {len(report['agreements'])}")
+    for t, r in report["teams"].items():
+        typer.echo(
+            f"  {t:12} {chosen[t].name:12} score {r['score']:5.1f}  "
+            f"no-deal {r['batna']:5.1f}  gain {r['gain']:+5.1f}"
+        )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Run the game server (applies database migrations first)."""
+    from server.cli import serve as run_server  # the server is a layer above the rules
+
+    run_server(host=host, port=port)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations to the configured database."""
+    from server.cli import db_upgrade as upgrade
+
+    upgrade()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
