@@ -1,0 +1,41 @@
+# Everything a newcomer needs: `make run` and `make test` build the venv themselves.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test test-fast lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Compact needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## Start the server on http://127.0.0.1:8000 with the embedded SQLite database.
+run: install
+	$(BIN)/compact serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
+## Lint, type-check and run every test (browser tests install Debian's Chromium first).
+test: install
+	@if [ -x scripts/install-browser-deps ]; then scripts/install-browser-deps; fi
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -p no:cacheprovider
+
+## The rules engine's tests alone: seconds, no services needed.
+test-fast: install
+	$(BIN)/pytest -p no:cacheprovider tests/rules -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
