@@ -86,10 +86,11 @@ def public_rules(scenario: Scenario) -> PublicRules:
 # A partner's mandate is private: bots assume the typical interests of its type (GAME.md §3).
 TYPE_PRIORS: dict[TeamType, dict[str, float]] = {
     TeamType.destination: {
-        "irregular_arrivals": -0.35,
-        "return_rate": 0.25,
-        "labour_filled": 0.2,
-        "money": 0.2,
+        "irregular_arrivals": -0.3,
+        "return_rate": 0.2,
+        "labour_filled": 0.15,
+        "spending": -0.15,
+        "legal_workers": -0.1,
     },
     TeamType.transit: {
         "funding_received": 0.3,
@@ -111,6 +112,8 @@ TYPE_PRIORS: dict[TeamType, dict[str, float]] = {
 # Typical ranges (worst→target spans) that turn an indicator change into a share of a
 # mandate, used only for the guess about a partner.
 TYPICAL_SPANS: dict[str, float] = {
+    "spending": 1700,
+    "legal_workers": 140000,
     "irregular_arrivals": 200000,
     "return_rate": 35,
     "labour_filled": 65,
@@ -229,6 +232,8 @@ def _effects(
             eff["legal_migrants"] = mobility * pot
         if is_giver:
             eff["labour_filled_people"] = mobility * pot
+            eff["legal_workers"] = mobility * pot
+            eff["support"] = -m.visa_support_cost * amount
             eff["irregular_arrivals"] = -mobility * pot * m.irregular_propensity * 0.5
     elif t is TermType.labour_pathway:
         legal = amount * m.trained_match_rate * trust_eff
@@ -237,7 +242,8 @@ def _effects(
             eff["remittances"] = legal / 1000 * m.remittance_legal
         if is_giver:
             eff["labour_filled_people"] = legal
-            eff["money"] = -amount / 1000 * m.training_cost_per_permit
+            eff["legal_workers"] = legal
+            eff["spending"] = amount / 1000 * m.training_cost_per_permit
     elif t is TermType.readmission:
         extra = ordered * max(0.0, amount / 100 - m.base_readmission) * trust_eff
         if is_receiver:
@@ -246,7 +252,7 @@ def _effects(
             eff["forced_returns"] = extra * 0.6
     elif t is TermType.funding:
         if is_giver:
-            eff["money"] = -amount
+            eff["spending"] = amount
         if is_receiver:
             eff["funding_received"] = amount
             if issue.earmark is Earmark.reintegration:
@@ -264,16 +270,18 @@ def _effects(
             )
     elif t is TermType.investment:
         if is_giver:
-            eff["money"] = -amount * m.investment_budget_share
+            eff["spending"] = amount * m.investment_budget_share
         if is_receiver:
             eff["youth_opportunity"] = 100 * m.opportunity_per_investment * amount / 1000
     elif t is TermType.trade_access:
         if is_receiver:
             eff["trade_income"] = amount / 100 * rules.teams[who].trade_value
+        if is_giver:
+            eff["support"] = -m.trade_support_cost * amount / 100
     elif t is TermType.border_cooperation:
         if is_giver:
             eff["border_guard"] = amount
-            eff["money"] = -max(0.0, amount - 30) * m.enforcement_cost
+            eff["spending"] = max(0.0, amount - 30) * m.enforcement_cost
         if is_receiver:
             eff["irregular_arrivals"] = -attempts * m.block_efficiency * max(0.0, amount - 30) / 100
             eff["migrant_deaths"] = attempts * 0.003 * amount / 100
@@ -294,41 +302,45 @@ def _effects(
 
 @dataclass
 class Mind:
-    """How one team values indicator changes: its own mandate, or a type prior."""
+    """How one team values indicator changes: score points a round per unit of each.
 
-    per_unit: dict[str, float]  # score points a round per unit change of an indicator
-    money_value: float  # score points per €m
+    From its own mandate, plus what its public's reaction does to the support term of the
+    mandate (the two-level game); or, for a partner, a prior for the partner's type.
+    """
+
+    per_unit: dict[str, float]
 
     @staticmethod
-    def from_mandate(objectives: list[dict[str, Any]], budget: float) -> Mind:
+    def from_view(me: dict[str, Any], budget: float) -> Mind:
         per_unit: dict[str, float] = {}
-        for o in objectives:
-            span = o["target"] - o["worst"]
-            per_unit[o["indicator"]] = per_unit.get(o["indicator"], 0.0) + 100 * o["weight"] / span
-        return Mind(per_unit=per_unit, money_value=10.0 / max(budget, 50.0))
+        for o in me["mandate"]:
+            per_unit[o["indicator"]] = per_unit.get(o["indicator"], 0.0) + _slope(o)
+        support_value = per_unit.get("support", 0.0) * me.get("support_responsiveness", 0.3)
+        for d in me.get("support_drivers", []):
+            per_unit[d["indicator"]] = per_unit.get(d["indicator"], 0.0) + support_value * _slope(d)
+        per_unit.setdefault("spending", -10.0 / max(budget, 50.0))
+        return Mind(per_unit=per_unit)
 
     @staticmethod
     def from_prior(team: PublicTeam) -> Mind:
-        per_unit: dict[str, float] = {}
-        money = 10.0 / max(team.budget, 50.0)
-        for ind, w in TYPE_PRIORS[team.type].items():
-            if ind == "money":
-                money *= 1 + w
-                continue
-            per_unit[ind] = 100 * w / TYPICAL_SPANS[ind]
-        return Mind(per_unit=per_unit, money_value=money)
+        per_unit = {ind: 100 * w / TYPICAL_SPANS[ind] for ind, w in TYPE_PRIORS[team.type].items()}
+        per_unit.setdefault("spending", -10.0 / max(team.budget, 50.0))
+        return Mind(per_unit=per_unit)
 
     def value(self, effects: dict[str, float], shortage: float) -> float:
         total = 0.0
         for ind, delta in effects.items():
-            if ind == "money":
-                total += self.money_value * delta
-            elif ind == "labour_filled_people":
+            if ind == "labour_filled_people":
                 if shortage > 0:
                     total += self.per_unit.get("labour_filled", 0.0) * 100 * delta / shortage
             else:
                 total += self.per_unit.get(ind, 0.0) * delta
         return total
+
+
+def _slope(objective: dict[str, Any]) -> float:
+    """Score points per unit of the indicator (negative where lower is better)."""
+    return 100 * objective["weight"] / (objective["target"] - objective["worst"])
 
 
 # --- strategies -------------------------------------------------------------------------
@@ -433,7 +445,7 @@ class Bot:
             return None
         stats = _public_stats(view, self.team, partner, self.rules)
         me = view["me"]
-        my_mind = Mind.from_mandate(me["mandate"], self.rules.teams[self.team].budget)
+        my_mind = Mind.from_view(me, self.rules.teams[self.team].budget)
         their_mind = Mind.from_prior(self.rules.teams[partner])
         shortage_me = self.rules.teams[self.team].labour_shortage
         shortage_them = self.rules.teams[partner].labour_shortage
@@ -493,8 +505,11 @@ class Bot:
             mine = [i for i, t in enumerate(terms) if t.giver == self.team]
             theirs = [i for i, t in enumerate(terms) if t.giver != self.team]
             if theirs:
+                threshold = 80.0 if self.strategy.reciprocal else 60.0
                 for i in mine:
-                    conditions.append(ConditionSpec(term=i, requires=theirs[0], threshold=60))
+                    conditions.append(
+                        ConditionSpec(term=i, requires=theirs[0], threshold=threshold)
+                    )
         return terms, conditions
 
     def _value_of_terms(

@@ -148,6 +148,118 @@ def play(
         )
 
 
+_WORKER_SCENARIO: dict[str, Any] = {}
+
+
+def _balance_worker_init(scenario_json: str) -> None:
+    from game_rules.scenario import Scenario
+
+    _WORKER_SCENARIO["s"] = Scenario.model_validate_json(scenario_json)
+
+
+def _balance_job(job: tuple[int, tuple[str, ...]]) -> dict[str, Any]:
+    from game_rules.balance import play_one, record_to_dict
+
+    return record_to_dict(play_one(_WORKER_SCENARIO["s"], job[0], job[1]))
+
+
+@app.command()
+def balance(
+    scenario: Annotated[str, typer.Argument(help="scenario id or YAML file")],
+    games: Annotated[int, typer.Option(help="number of bot games")] = 1000,
+    seed: Annotated[int, typer.Option(help="seed of the whole run")] = 1,
+    workers: Annotated[int, typer.Option(help="processes (default: every core)")] = 0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+) -> None:
+    """Play many bot games across all pairings of strategies to roles; check the
+    scenario's teaching goals and exit non-zero if one fails."""
+    import os
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    from game_rules.balance import (
+        GameRecord,
+        check_goals,
+        legal_pathways_only,
+        schedule,
+        summarise,
+    )
+
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(1) from None
+    if games < 1:
+        raise typer.BadParameter("--games must be at least 1")
+    jobs = schedule(sc, games, seed)
+    n_workers = workers or os.cpu_count() or 1
+    records: list[GameRecord] = []
+    start = time.perf_counter()
+    with (
+        ProcessPoolExecutor(
+            n_workers, initializer=_balance_worker_init, initargs=(sc.model_dump_json(),)
+        ) as pool,
+        typer.progressbar(
+            length=len(jobs), label=f"{sc.id}: {games} games", file=sys.stderr
+        ) as bar,
+    ):
+        for rec in pool.map(_balance_job, jobs, chunksize=max(1, games // (n_workers * 20))):
+            records.append(GameRecord(**rec))
+            bar.update(1)
+    elapsed = time.perf_counter() - start
+    base, wide = 0.0, 0.0
+    for s in range(seed, seed + 10):
+        b, w = legal_pathways_only(sc, s)
+        base, wide = base + b, wide + w
+    ratio = wide / base if base else None
+    table = summarise(records)
+    goals = check_goals(sc, records, ratio)
+    typer.echo(
+        f"{sc.name}: {games} games in {elapsed:.1f} s ({games / elapsed:.0f} games/s, "
+        f"{n_workers} processes)"
+    )
+    header = (
+        f"{'team':12} {'strategy':13} {'games':>5} {'score':>12} {'gain':>12} "
+        f"{'deals':>6} {'comply':>7} {'falls':>6} {'coerce':>7}"
+    )
+    typer.echo(header)
+    for team, by in table.items():
+        for strat, row in by.items():
+            typer.echo(
+                f"{team:12} {strat:13} {row['games']:5.0f} "
+                f"{row['score_mean']:6.1f}±{row['score_sd']:<5.1f} "
+                f"{row['gain_mean']:+6.1f}±{row['gain_sd']:<5.1f} "
+                f"{row['agreement_rate']:6.0%} {row['compliance']:7.0f} "
+                f"{row['government_falls']:6.2f} {row['coercion_used']:7.2f}"
+            )
+    failed = [g for g in goals if not g.passed]
+    for g in goals:
+        typer.echo(f"[{'pass' if g.passed else 'FAIL'}] {g.id}: {g.detail}")
+    if json_out is not None:
+        json_out.write_text(
+            json.dumps(
+                {
+                    "scenario": sc.id,
+                    "games": games,
+                    "seed": seed,
+                    "seconds": elapsed,
+                    "table": table,
+                    "legal_only_ratio": ratio,
+                    "goals": [g.__dict__ for g in goals],
+                },
+                indent=2,
+                sort_keys=True,
+                default=str,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",

@@ -172,6 +172,16 @@ def _settle_commitments(r: _Round) -> None:
             "visa_sanctions", term.giver, term.receiver
         ):
             share = 0.0
+        # Coercion that breaks a signed term is a breach the partner sees, whatever the
+        # coercer decided to "honour" on paper.
+        if term.type is TermType.readmission and r.coercion(
+            "readmission_refusal", term.giver, term.receiver
+        ):
+            share = 0.0
+        if term.type is TermType.border_cooperation and r.coercion(
+            "gate_opening", term.giver, term.receiver
+        ):
+            share = 0.0
         r.delivered[term.id] = share
     conditions = [(c, ag) for ag, _t in live for c in ag.conditions]
     changed = True
@@ -626,6 +636,15 @@ def _politics_and_trust(r: _Round) -> list[Notice]:
         state.teams[term.giver].last_compliance[term.id] = r.decisions[term.giver].compliance.get(
             term.id, 100.0
         )
+
+    # Concessions have a domestic price while they are delivered: visas and market access
+    # are unpopular with a sceptical public and with producers at home.
+    for _ag, term in state.live_terms():
+        share = r.delivered[term.id]
+        if term.type is TermType.visa_facilitation:
+            add_support(state, term.giver, -m.visa_support_cost * term.amount * share)
+        elif term.type is TermType.trade_access:
+            add_support(state, term.giver, -m.trade_support_cost * term.amount / 100 * share)
 
     scores: dict[str, float] = {}
     fallen: list[str] = []

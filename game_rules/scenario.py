@@ -224,6 +224,12 @@ class Model(_Strict):
     coercion_support_gain: float = Field(ge=0, description="support the coercer wins at home")
     coercion_support_loss: float = Field(ge=0, description="support the target loses")
     ratification_cost: float = Field(ge=0, description="support points a signature costs")
+    visa_support_cost: float = Field(
+        ge=0, default=0.0, description="support a giver loses a round per visa level delivered"
+    )
+    trade_support_cost: float = Field(
+        ge=0, default=0.0, description="support a giver loses a round at full trade access"
+    )
 
 
 class EventEffect(_Strict):

@@ -171,6 +171,7 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
         "mandate": [o.model_dump() for o in team.mandate],
         "support_drivers": [o.model_dump() for o in spec.support.drivers],
         "support_threshold": spec.support.threshold,
+        "support_responsiveness": spec.support.responsiveness,
         "treasury": round(team.treasury, 1),
         "income": round(team.income, 1),
         "policies": team.policies.model_dump(),
