@@ -283,7 +283,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
         from_refugees = transit.refugees * (1 - livelihood) * m.onward_rate / len(through)
         from_stranded = transit.stranded * m.onward_rate / len(through)
         if r.coercion("gate_opening", transit.id, c.destination):
-            from_stranded = transit.stranded * 0.5 / len(through)
+            from_stranded = transit.stranded * m.gate_opening_release / len(through)
         onward_refugees = min(round(from_refugees), int(transit.refugees))
         onward_stranded = min(round(from_stranded), int(transit.stranded))
         transit.refugees -= onward_refugees
@@ -335,7 +335,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
             e_transit = 0.0
     e_dest = effective_enforcement(state, dest, r.decisions[dest.id]) / 100.0
     blocking = 1.0 - (1.0 - m.block_efficiency * e_transit) * (
-        1.0 - 0.5 * m.block_efficiency * e_dest
+        1.0 - m.destination_block_share * m.block_efficiency * e_dest
     )
     blocked = min(attempts, round(attempts * blocking))
     safe = min(1.0, legal_share * m.safe_alternative_scale)
@@ -362,11 +362,14 @@ def _corridor(r: _Round, c: Corridor) -> None:
     )
     if transit is not None:
         third = _term_level(r, TermType.readmission, transit.id, c.destination) / 100.0
-        readmission = 1.0 - (1.0 - readmission) * (1.0 - 0.5 * third)
+        readmission = 1.0 - (1.0 - readmission) * (1.0 - m.third_country_share * third)
     reintegration_funds = _term_level_earmark(r, c.destination, c.origin, Earmark.reintegration)
     backlog = state.backlog[c.id]
     coverage = min(
-        1.0, reintegration_funds * 1000.0 / (m.reintegration_cost * max(backlog, 1.0) * 0.5)
+        1.0,
+        reintegration_funds
+        * 1000.0
+        / (m.reintegration_cost * max(backlog, 1.0) * m.reintegration_need_share),
     )
     readmission = min(1.0, readmission + m.reintegration_boost * coverage)
     for tool in ("visa_sanctions", "aid_cuts"):
@@ -631,7 +634,12 @@ def _politics_and_trust(r: _Round) -> list[Notice]:
             if observed >= threshold:
                 delta = m.trust_honour_gain * (observed - threshold) / max(100.0 - threshold, 1)
             else:
-                delta = -m.trust_honour_gain * 2.0 * (threshold - observed) / max(threshold, 1)
+                delta = (
+                    -m.trust_honour_gain
+                    * m.trust_breach_multiplier
+                    * (threshold - observed)
+                    / max(threshold, 1)
+                )
             add_trust(state, term.receiver, term.giver, delta)
         state.teams[term.giver].last_compliance[term.id] = r.decisions[term.giver].compliance.get(
             term.id, 100.0

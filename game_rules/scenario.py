@@ -224,6 +224,33 @@ class Model(_Strict):
     coercion_support_gain: float = Field(ge=0, description="support the coercer wins at home")
     coercion_support_loss: float = Field(ge=0, description="support the target loses")
     ratification_cost: float = Field(ge=0, description="support points a signature costs")
+    destination_block_share: float = Field(
+        ge=0,
+        le=1,
+        default=0.5,
+        description="how much of its block efficiency a destination's own border reaches",
+    )
+    third_country_share: float = Field(
+        ge=0,
+        le=1,
+        default=0.5,
+        description="share of a transit's third-country readmission that applies to a corridor",
+    )
+    gate_opening_release: float = Field(
+        ge=0, le=1, default=0.5, description="share of stranded migrants gate-opening sends on"
+    )
+    reintegration_need_share: float = Field(
+        gt=0,
+        le=1,
+        default=0.5,
+        description="share of the return caseload reintegration funds must cover for full effect",
+    )
+    trust_breach_multiplier: float = Field(
+        ge=1, default=2.0, description="a broken promise costs this many times an honoured one"
+    )
+    legal_diaspora_share: float = Field(
+        ge=0, le=1, default=0.7, description="share of the starting diaspora with legal status"
+    )
     visa_support_cost: float = Field(
         ge=0, default=0.0, description="support a giver loses a round per visa level delivered"
     )
