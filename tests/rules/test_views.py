@@ -1,0 +1,267 @@
+"""Secrecy (GAME.md §4, §6.6): each audience sees what it may, and nothing more.
+
+The attack: give every team private markers (an objective and a support driver nobody else
+has, an after-fall mandate, a proposal message), play, then search the serialized JSON of
+the other audiences' views for them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from game_rules import actions as A
+from game_rules.rules import perform
+from game_rules.state import GameState, Phase
+from game_rules.views import Audience, view
+from tests.rules.helpers import (
+    F,
+    advance_to,
+    implement,
+    next_round,
+    resolve,
+    scenario,
+    sign,
+    start,
+    team,
+    term,
+)
+
+TEAMS = ("union", "coastland", "sahelia")
+TRUE_LEVEL = {"union": 63.7, "sahelia": 41.3, "coastland": 57.9}
+
+
+def _marker(tid: str, what: str) -> str:
+    return f"zz_{what}_{tid}"
+
+
+def _secret(tid: str, what: str, target: float) -> dict[str, Any]:
+    return {
+        "indicator": _marker(tid, what),
+        "weight": 0.0,
+        "direction": "higher",
+        "target": target,
+        "worst": 0,
+        "note": f"private note {_marker(tid, what)}",
+    }
+
+
+def _with_markers(d: dict[str, Any]) -> None:
+    for i, t in enumerate(d["teams"]):
+        tid = t["id"]
+        t["mandate"]["objectives"].append(_secret(tid, "mandate", 987001 + i))
+        t["mandate"]["after_fall"] = [
+            {**o} for o in t["mandate"]["after_fall"] or t["mandate"]["objectives"]
+        ] + [_secret(tid, "afterfall", 987101 + i)]
+        t["support"]["drivers"].append(_secret(tid, "driver", 987201 + i))
+        t["support"]["threshold"] = 0  # keep governments standing: not this test's subject
+
+
+def played() -> GameState:
+    """Two rounds with a union–sahelia deal, a union–coastland deal and an open proposal."""
+    st = start(scenario(_with_markers))
+    us = sign(
+        st,
+        [
+            term("visa_facilitation", "union", "sahelia", 2),
+            term("readmission", "sahelia", "union", 80),
+        ],
+    )
+    uc = sign(
+        st,
+        [
+            term("funding", "union", "coastland", 300, earmark="refugee_hosting"),
+            term("border_cooperation", "coastland", "union", 70),
+        ],
+    )
+    terms = {t.giver + ":" + a: t.id for a in (us, uc) for t in st.agreements[a].terms}
+    for rnd in (1, 2):
+        if rnd == 2:
+            next_round(st)
+        advance_to(st, Phase.negotiation)
+        perform(
+            st,
+            team("sahelia"),
+            A.Propose(
+                parties=["sahelia", "union"],
+                terms=[term("labour_pathway", "union", "sahelia", 12345)],
+                message=f"secret sahelia offer round {rnd}",
+            ),
+        )
+        implement(
+            st,
+            "union",
+            {terms["union:" + us]: TRUE_LEVEL["union"], terms["union:" + uc]: TRUE_LEVEL["union"]},
+        )
+        implement(st, "sahelia", {terms["sahelia:" + us]: TRUE_LEVEL["sahelia"]})
+        implement(st, "coastland", {terms["coastland:" + uc]: TRUE_LEVEL["coastland"]})
+        resolve(st)
+    next_round(st)
+    advance_to(st, Phase.negotiation)
+    perform(
+        st,
+        team("union"),
+        A.Propose(
+            parties=["union", "coastland"],
+            terms=[term("trade_access", "union", "coastland", 35)],
+            message="secret union offer to coastland",
+        ),
+    )
+    return st
+
+
+@pytest.fixture(scope="module")
+def game() -> GameState:
+    return played()
+
+
+def dump(st: GameState, audience: Audience) -> str:
+    return json.dumps(view(st, audience), sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize("me", TEAMS)
+def test_team_view_hides_other_mandates(game: GameState, me: str) -> None:
+    text = dump(game, Audience.of_team(me))
+    for other in TEAMS:
+        for what in ("mandate", "afterfall", "driver"):
+            marker = _marker(other, what)
+            if other == me and what != "afterfall":
+                assert marker in text, f"{me} must see its own {what}"
+            elif other != me:
+                assert marker not in text, f"{me} sees {other}'s private {what}"
+    mine = view(game, Audience.of_team(me))["me"]
+    assert [o["indicator"] for o in mine["mandate"]][-1] == _marker(me, "mandate")
+
+
+def test_team_view_hides_proposals_it_is_not_party_to(game: GameState) -> None:
+    coastland = view(game, Audience.of_team("coastland"))
+    ids = {p["id"] for p in coastland["proposals"]}
+    for pid, prop in game.proposals.items():
+        if "coastland" not in prop.parties:
+            assert pid not in ids
+    text = json.dumps(coastland)
+    assert "secret sahelia offer" not in text
+    assert "12345" not in text, "the amount of a proposal coastland is not party to leaks"
+    assert "secret union offer to coastland" in text
+    sahelia_text = dump(game, Audience.of_team("sahelia"))
+    assert "secret union offer to coastland" not in sahelia_text
+    projector = dump(game, Audience.projector())
+    assert "secret" not in projector and "12345" not in projector
+
+
+def _records(v: dict[str, Any]) -> list[dict[str, Any]]:
+    return [rec for ag in v["agreements"] for rec in ag["compliance"]]
+
+
+@pytest.mark.parametrize("me", TEAMS)
+def test_team_view_hides_true_compliance_of_others(game: GameState, me: str) -> None:
+    v = view(game, Audience.of_team(me))
+    records = _records(v)
+    assert records
+    for rec in records:
+        if rec["giver"] == me:
+            assert rec["true"] == pytest.approx(TRUE_LEVEL[me], abs=0.05)
+        else:
+            assert "true" not in rec, f"{me} sees {rec['giver']}'s true compliance"
+    text = json.dumps(v)
+    for other, level in TRUE_LEVEL.items():
+        if other != me:
+            assert f"{level}" not in text, (
+                f"{other}'s true compliance {level} appears in {me}'s view"
+            )
+
+
+def test_true_compliance_is_private_to_giver_and_facilitator(game: GameState) -> None:
+    # Direct search for the exact true values anywhere in the projector's view.
+    text = dump(game, Audience.projector())
+    for level in TRUE_LEVEL.values():
+        assert f"{level}" not in text
+    full = _records(view(game, Audience.facilitator()))
+    assert full and all("true" in rec for rec in full)
+
+
+def test_facilitator_sees_everything(game: GameState) -> None:
+    v = view(game, Audience.facilitator())
+    text = json.dumps(v, default=str)
+    for tid in TEAMS:
+        for what in ("mandate", "driver"):
+            assert _marker(tid, what) in text
+    assert {p["id"] for p in v["proposals"]} == set(game.proposals)
+    assert set(v["team_details"]) == set(TEAMS)
+    assert v["trust"] == game.trust
+    assert all("scores" in rec and len(rec["scores"]) == 3 for rec in v["history"])
+    assert v["event_deck"] == [] or all("id" in c for c in v["event_deck"])
+
+
+def test_team_sees_only_its_own_trust_rows(game: GameState) -> None:
+    v = view(game, Audience.of_team("sahelia"))
+    assert set(v["trust"]["in_others"]) == {"union", "coastland"}
+    assert set(v["trust"]["from_others"]) == {"union", "coastland"}
+    assert all("trust" not in rec for rec in v["history"]), "the full matrix history is private"
+
+
+def test_projector_shows_no_scores_until_revealed() -> None:
+    st = played()
+    hidden = view(st, Audience.projector())
+    assert hidden["history"] and all("scores" not in rec for rec in hidden["history"])
+    own = view(st, Audience.of_team("union"))
+    assert all(set(rec["scores"]) == {"union"} for rec in own["history"]), (
+        "a team sees its own score only"
+    )
+    assert "proposals" not in hidden and "me" not in hidden and "team_details" not in hidden
+    perform(st, F, A.RevealScores())
+    shown = view(st, Audience.projector())
+    assert all(set(rec["scores"]) == set(TEAMS) for rec in shown["history"])
+    perform(st, F, A.RevealScores(revealed=False))
+    assert all("scores" not in rec for rec in view(st, Audience.projector())["history"])
+    perform(st, F, A.EndGame())
+    assert all("scores" in rec for rec in view(st, Audience.projector())["history"]), (
+        "the debrief shows scores"
+    )
+
+
+def test_private_indicators_stay_private(game: GameState) -> None:
+    v = view(game, Audience.of_team("coastland"))
+    for rec in v["history"]:
+        assert "spending" not in rec["indicators"]["union"]
+        assert "hosting_burden" in rec["indicators"]["coastland"]
+        assert "readmission_level" not in rec["indicators"]["sahelia"]
+
+
+def test_hidden_round_count() -> None:
+    def hide(d: dict[str, Any]) -> None:
+        d["hide_round_count"] = True
+
+    st = start(scenario(hide))
+    assert view(st, Audience.of_team("union"))["rounds"] is None
+    assert view(st, Audience.projector())["rounds"] is None
+    assert view(st, Audience.facilitator())["rounds"] == st.scenario.rounds
+
+
+def test_private_news_reaches_only_its_teams() -> None:
+    st = start()
+    ag = sign(
+        st,
+        [
+            term("visa_facilitation", "union", "sahelia", 1),
+            term("readmission", "sahelia", "union", 70),
+        ],
+        conditions=[A.ConditionSpec(term=0, requires=1, threshold=60)],
+    )
+    _visa, readmission = [t.id for t in st.agreements[ag].terms]
+    implement(st, "sahelia", {readmission: 0})
+    resolve(st)
+    private = [n for n in st.news if n.teams is not None]
+    assert private, "a suspension is news for the parties only"
+    for n in private:
+        for tid in TEAMS:
+            seen = [x["text"] for x in view(st, Audience.of_team(tid))["news"]]
+            assert (n.text in seen) == (tid in n.teams)
+        assert n.text not in [x["text"] for x in view(st, Audience.projector())["news"]]
+
+
+def test_unknown_team_audience_is_refused() -> None:
+    with pytest.raises(KeyError):
+        view(start(), Audience.of_team("atlantis"))
