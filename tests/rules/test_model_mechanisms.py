@@ -1047,3 +1047,76 @@ def test_batna_is_the_no_agreement_run() -> None:
     for tid, batna in game_scores(alone).items():
         assert report[tid]["batna"] == pytest.approx(batna)
         assert report[tid]["gain"] == pytest.approx(report[tid]["score"] - batna)
+
+
+def test_every_fallen_party_must_re_ratify() -> None:
+    """Two parties' governments fall in the same round: both successors must re-ratify."""
+
+    def general_scandal(d: dict[str, Any]) -> None:
+        d["events"]["deck"].append(
+            {
+                "id": "scandal",
+                "title": "Scandal everywhere",
+                "news": "Every government is caught lying.",
+                "weight": 0,
+                "effects": [{"target": "all", "variable": "support", "change": -45}],
+            }
+        )
+
+    st = start(scenario(general_scandal))
+    ag = sign(
+        st,
+        [
+            term("visa_facilitation", "union", "sahelia", 1),
+            term("readmission", "sahelia", "union", 80),
+        ],
+    )
+    perform_as_facilitator(st, A.InjectEvent(event_id="scandal"))
+    resolve(st)
+    assert {"union", "sahelia"} <= set(last(st).fallen)
+    assert st.agreements[ag].status.value == "awaiting_ratification"
+    assert sorted(st.agreements[ag].awaiting) == ["sahelia", "union"]
+
+
+def test_blocked_migrants_leave_the_origin_once() -> None:
+    """People are conserved: someone blocked in a transit state is stranded there, and no
+    longer lives in the origin. Lax vs strict transit enforcement only moves people between
+    stocks (origin, transit, diaspora, the dead)."""
+
+    def people(level: float) -> tuple[float, int]:
+        st = one_round(decide=_enforce(level))
+        o, tr = st.teams["sahelia"], st.teams["coastland"]
+        f = central(st)
+        total = (
+            o.population * 1e6
+            + tr.stranded
+            + tr.refugees
+            + o.diaspora_legal
+            + o.diaspora_irregular
+            + f.died
+        )
+        return total, f.blocked
+
+    lax, blocked_lax = people(0)
+    strict, blocked_strict = people(100)
+    assert blocked_strict - blocked_lax > 50000
+    assert abs(strict - lax) < 0.05 * (blocked_strict - blocked_lax), (
+        f"{strict - lax:,.0f} people appeared from nowhere when "
+        f"{blocked_strict - blocked_lax:,} more were blocked"
+    )
+
+
+def test_event_injected_during_resolution_is_recorded_and_replayed_in_batna() -> None:
+    """The facilitator injects an event while results are on screen; it acts in the next
+    round, must appear in the record, and the no-agreement run must replay it."""
+    from game_rules.analytics import no_agreement_run
+
+    st = start(scenario(calm=False), seed=5)
+    resolve(st)
+    perform_as_facilitator(st, A.InjectEvent(event_id="union_election"))
+    next_round(st)
+    resolve(st)
+    injected = [card for rec in st.history for card in rec.injected]
+    assert injected == ["union_election"]
+    cf = no_agreement_run(st)  # no agreements were signed: the replay is the game itself
+    assert [r.model_dump() for r in cf.history] == [r.model_dump() for r in st.history]

@@ -177,3 +177,24 @@ def test_scenario_constraints_that_keep_games_playable() -> None:
     data["teams"].append(copy.deepcopy(data["teams"][0]))
     with pytest.raises(ScenarioError, match="unique"):
         parse_scenario(data)
+
+
+@pytest.mark.parametrize(
+    ("target", "variable"),
+    [
+        ("central", "support"),
+        ("central", "budget"),
+        ("sahelia", "base_pressure"),
+        ("union", "death_rate"),
+    ],
+)
+def test_event_effect_that_cannot_apply_to_its_target_is_rejected(
+    tmp_path: Path, target: str, variable: str
+) -> None:
+    """A corridor has no support or budget, a team no base pressure or death rate: such an
+    effect would silently do nothing in play, so the check must refuse it."""
+    data = copy.deepcopy(MED)
+    data["events"]["deck"][0]["effects"] = [{"target": target, "variable": variable, "change": 1}]
+    result = check(write(tmp_path, data))
+    assert result.exit_code != 0, f"{variable} on {target} was accepted"
+    assert variable in result.stderr and target in result.stderr
