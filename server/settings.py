@@ -1,0 +1,48 @@
+"""The server's configuration, from environment variables with safe defaults.
+
+`DATABASE_URL` has no prefix because every hosting platform spells it that way; the rest
+are `COMPACT_*`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+def default_database_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    return f"sqlite:///{data_dir / 'compact.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMPACT_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        validation_alias=AliasChoices("DATABASE_URL", "COMPACT_DATABASE_URL"),
+        description="sqlite:///path/to/file.db or postgresql+psycopg://user@host/db",
+    )
+    max_request_bytes: int = Field(default=64 * 1024, description="largest HTTP body accepted")
+    ws_max_message_bytes: int = Field(
+        default=16 * 1024, description="largest websocket message accepted from a client"
+    )
+    ws_queue_size: int = Field(
+        default=8, description="views waiting for one slow connection before it is resynced"
+    )
+    ws_send_timeout: float = Field(
+        default=15.0, description="seconds one send may take before the connection is dropped"
+    )
+    chat_max_chars: int = Field(default=500, ge=1, le=4000)
+    chat_history: int = Field(default=200, description="messages kept in views")
+    join_failures_per_minute: int = Field(
+        default=10, description="wrong join codes one address may try per minute"
+    )
+    token_ttl_hours: float = Field(default=72.0, description="lifetime of every token")
+    snapshot_every: int = Field(default=50, ge=1, description="actions between snapshots")
+    max_players_per_game: int = Field(default=200, ge=1)
+    cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only")
+    public_url: str = Field(default="", description="base URL used in join links")
