@@ -1,0 +1,120 @@
+"""The FastAPI application: `create_app(settings)`; uvicorn can use `app_from_env` as a factory."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from game_rules.errors import RuleError
+from server import api, ws
+from server.db import check_migrated, make_engine
+from server.errors import ApiError
+from server.limits import GuessLimiter, RequestSizeLimit
+from server.live import Hub
+from server.rooms import GameHall
+from server.settings import Settings
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    headers = {}
+    if status == 429 and "retry_after" in extra:
+        headers["Retry-After"] = str(int(extra.pop("retry_after")) + 1)
+    return JSONResponse({"error": code, "message": message, **extra}, status, headers=headers)
+
+
+def _readable(exc: RequestValidationError) -> tuple[int, str, list[str]]:
+    problems = []
+    status = 422
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            status = 400
+            problems.append(f"the body is not valid JSON ({err.get('ctx', {}).get('error', '')})")
+            continue
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        problems.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return status, "; ".join(problems) or "invalid request", problems
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The server, on the database of `settings`; refuses an un-migrated database."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        check_migrated(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    hub = Hub()
+    hall = GameHall(engine, settings, hub)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await hall.resume_timers()
+        try:
+            yield
+        finally:
+            await hall.close()
+            for conn in list(hub.connections_all()):
+                with contextlib.suppress(Exception):
+                    await conn.socket.close(1012, "server restarting")
+                await conn.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Compact",
+        version="0.1.0",
+        description="A multiplayer negotiation game on migration partnerships. "
+        "See docs/api.md and docs/websocket.md.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.hub = hub
+    app.state.hall = hall
+    app.state.engine = engine
+    app.state.join_limiter = GuessLimiter(settings.join_failures_per_minute)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+
+    @app.exception_handler(RuleError)
+    async def rule_error(request: Request, exc: RuleError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        extra: dict[str, Any] = {"retryable": True} if exc.status == 409 else {}
+        if exc.status == 429:
+            extra["retry_after"] = 60
+        return _error(exc.status, exc.code, exc.message, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, message, problems = _readable(exc)
+        return _error(
+            status, "invalid" if status == 422 else "malformed", message, problems=problems
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.get("/healthz", tags=["operations"])
+    async def health() -> dict[str, Any]:
+        return {"ok": True, "games_loaded": len(hall.rooms), "connections": hub.count()}
+
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory server.app:app_from_env`: settings from the environment."""
+    return create_app(Settings())
+
+
+__all__ = ["app_from_env", "create_app"]

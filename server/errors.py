@@ -1,0 +1,33 @@
+"""Errors the server answers with, besides the engine's RuleErrors.
+
+Every error body has the same shape: `{"error": code, "message": words a person can read}`.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class Conflict(ApiError):
+    """Another action got there first. Nothing changed: reload the view and try again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, "conflict", message)
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"there is no {what}")
+
+
+def unauthorised(message: str = "a valid token is needed") -> ApiError:
+    return ApiError(401, "unauthorised", message)
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)

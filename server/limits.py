@@ -1,0 +1,104 @@
+"""Limits at the edge: request body size, and how fast one address may guess join codes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class RequestSizeLimit:
+    """Answer 413 to a body over `max_bytes`, whether announced by Content-Length or not."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_bytes:
+                    await self._refuse(send)
+                    return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {"error": "too_large", "message": f"the request body is over {self.max_bytes} bytes"}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class GuessLimiter:
+    """At most `per_minute` wrong join codes per client address in any 60 seconds."""
+
+    def __init__(self, per_minute: int, window: float = 60.0) -> None:
+        self.per_minute = per_minute
+        self.window = window
+        self._misses: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        misses = self._misses.setdefault(client, deque())
+        while misses and misses[0] <= now - self.window:
+            misses.popleft()
+        return misses
+
+    def retry_after(self, client: str) -> float:
+        """Seconds until `client` may guess again; 0 if it may now."""
+        now = time.monotonic()
+        misses = self._recent(client, now)
+        if len(misses) < self.per_minute:
+            return 0.0
+        return max(0.1, misses[0] + self.window - now)
+
+    def miss(self, client: str) -> None:
+        now = time.monotonic()
+        self._recent(client, now).append(now)
+        if len(self._misses) > 10_000:  # forget idle addresses so memory stays bounded
+            for key in [k for k, v in self._misses.items() if not v][:5_000]:
+                del self._misses[key]

@@ -1,0 +1,197 @@
+"""Live updates: the hub that fans views out to websocket connections.
+
+After each accepted action the game's room renders one document per audience key (a team,
+the facilitator, the projector, observers), and each *format* in use for that key encodes
+it once (`json` by default; the web layer registers `html` for htmx out-of-band
+fragments). The same encoded text then goes to every connection of that key.
+
+Each connection has its own bounded queue and sender task, so one slow client never
+holds up the others (ARCHITECTURE: a plain `await send` loop stalls behind one slow
+client). Every view message is a full view, so a connection that falls behind loses
+nothing by skipping: its queue is emptied and only the newest view is kept (a resync);
+one whose single send takes longer than the send timeout is dropped and will reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+log = logging.getLogger("compact.live")
+
+Renderer = Callable[[dict[str, Any], str, dict[str, Any]], str]
+"""fn(document, audience_key, context) -> the text sent to a connection of that format.
+
+`context` carries `game_id`, `seq` and `type` (the document's `type`: view, presence).
+"""
+
+
+def render_json(document: dict[str, Any], audience_key: str, context: dict[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+_RENDERERS: dict[str, Renderer] = {"json": render_json}
+
+
+def register_renderer(format_name: str, fn: Renderer) -> None:
+    """Make `?format=<format_name>` available to websocket clients."""
+    _RENDERERS[format_name] = fn
+
+
+def renderer(format_name: str) -> Renderer | None:
+    return _RENDERERS.get(format_name)
+
+
+def formats() -> list[str]:
+    return sorted(_RENDERERS)
+
+
+class Socket(Protocol):
+    async def send_text(self, data: str) -> None: ...
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+@dataclass(eq=False)
+class Connection:
+    socket: Socket
+    game_id: str
+    audience_key: str
+    format: str
+    player_id: str | None
+    queue_size: int = 8
+    send_timeout: float = 15.0
+    resyncs: int = 0
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    _queue: asyncio.Queue[str] = field(init=False)
+    _sender: asyncio.Task[None] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(maxsize=self.queue_size)
+
+    def start(self) -> None:
+        self._sender = asyncio.create_task(self._send_loop(), name=f"ws-sender-{self.game_id}")
+
+    def offer(self, text: str, *, full_view: bool) -> None:
+        """Queue `text` without waiting. A full queue is replaced by this one full view."""
+        if self.closed.is_set():
+            return
+        try:
+            self._queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.resyncs += 1
+            while not self._queue.empty():
+                self._queue.get_nowait()
+            if full_view:
+                self._queue.put_nowait(text)
+
+    async def _send_loop(self) -> None:
+        try:
+            while True:
+                text = await self._queue.get()
+                await asyncio.wait_for(self.socket.send_text(text), self.send_timeout)
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            log.info("dropping a websocket of game %s: a send took too long", self.game_id)
+            with contextlib.suppress(Exception):
+                await self.socket.close(1013, "too slow: reconnect")
+        except Exception:  # the peer went away; the receive side will notice too
+            pass
+        finally:
+            self.closed.set()
+
+    async def stop(self) -> None:
+        self.closed.set()
+        if self._sender is not None:
+            self._sender.cancel()
+            with contextlib.suppress(BaseException):
+                await self._sender
+
+
+PresenceListener = Callable[[str], None]
+
+
+class Hub:
+    """Which connections watch which game, under which audience key and format."""
+
+    def __init__(self) -> None:
+        self._games: dict[str, dict[str, set[Connection]]] = {}
+        self.on_presence_change: PresenceListener | None = None
+
+    def add(self, conn: Connection) -> None:
+        self._games.setdefault(conn.game_id, {}).setdefault(conn.audience_key, set()).add(conn)
+        if conn.player_id and self.on_presence_change:
+            self.on_presence_change(conn.game_id)
+
+    def remove(self, conn: Connection) -> None:
+        keys = self._games.get(conn.game_id, {})
+        conns = keys.get(conn.audience_key)
+        if conns is not None and conn in conns:
+            conns.discard(conn)
+            if not conns:
+                del keys[conn.audience_key]
+            if not keys:
+                self._games.pop(conn.game_id, None)
+            if conn.player_id and self.on_presence_change:
+                self.on_presence_change(conn.game_id)
+
+    def connections(self, game_id: str) -> Iterable[Connection]:
+        for conns in self._games.get(game_id, {}).values():
+            yield from conns
+
+    def connections_all(self) -> list[Connection]:
+        return [c for keys in self._games.values() for conns in keys.values() for c in conns]
+
+    def count(self) -> int:
+        return sum(len(c) for keys in self._games.values() for c in keys.values())
+
+    def wanted(self, game_id: str) -> dict[str, set[str]]:
+        """Audience key → formats in use: what a commit must render for this game."""
+        return {
+            key: {c.format for c in conns} for key, conns in self._games.get(game_id, {}).items()
+        }
+
+    def online(self, game_id: str) -> dict[str, int]:
+        """Player id → open connections (tabs)."""
+        counts: dict[str, int] = {}
+        for conn in self.connections(game_id):
+            if conn.player_id:
+                counts[conn.player_id] = counts.get(conn.player_id, 0) + 1
+        return counts
+
+    def publish(
+        self, game_id: str, encoded: dict[tuple[str, str], str], *, full_view: bool = True
+    ) -> None:
+        """Queue already-encoded texts, keyed by (audience key, format), to every connection."""
+        for key, conns in list(self._games.get(game_id, {}).items()):
+            for conn in list(conns):
+                text = encoded.get((key, conn.format))
+                if text is not None:
+                    conn.offer(text, full_view=full_view)
+
+    def move(self, conn: Connection, audience_key: str) -> None:
+        """A player changed team: the connection now sees the new team's view."""
+        self.remove(conn)
+        conn.audience_key = audience_key
+        self.add(conn)
+
+
+def encode(
+    documents: dict[str, dict[str, Any]], wanted: dict[str, set[str]], context: dict[str, Any]
+) -> dict[tuple[str, str], str]:
+    """Each document once per format in use: the only place views become bytes."""
+    out: dict[tuple[str, str], str] = {}
+    for key, fmts in wanted.items():
+        doc = documents.get(key)
+        if doc is None:
+            continue
+        for fmt in fmts:
+            fn = _RENDERERS.get(fmt)
+            if fn is not None:
+                out[(key, fmt)] = fn(doc, key, {**context, "type": doc.get("type", "view")})
+    return out

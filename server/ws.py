@@ -1,0 +1,186 @@
+"""The websocket: one per browser tab. See docs/websocket.md for the protocol.
+
+Authentication: `?token=…`, the seat or facilitator cookie, an `Authorization` header, or
+a first message `{"type": "hello", "token": …}`. On every (re)connect the client gets its
+full current view; after that, one view per accepted action, tagged with its seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect
+
+from game_rules.actions import parse_action
+from game_rules.errors import RuleError
+from server.api import ChatIn, facilitator_cookie, perform_action, post_chat, seat_cookie
+from server.errors import ApiError
+from server.live import Connection, formats, renderer
+from server.rooms import GameHall, GameRoom, Principal
+
+router = APIRouter()
+
+HELLO_TIMEOUT = 10.0
+
+# Close codes: 4400 bad request, 4401 no or bad token, 4403 not allowed, 4404 no such game.
+CLOSE_FOR_STATUS = {400: 4400, 401: 4401, 403: 4403, 404: 4404, 422: 4400}
+
+
+def _token_from_handshake(ws: WebSocket, game_id: str) -> str | None:
+    token = ws.query_params.get("token")
+    if token:
+        return token
+    auth = ws.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return ws.cookies.get(seat_cookie(game_id)) or ws.cookies.get(facilitator_cookie(game_id))
+
+
+async def _refuse(ws: WebSocket, status: int, code: str, message: str) -> None:
+    with contextlib.suppress(Exception):
+        await ws.send_text(json.dumps({"type": "error", "error": code, "message": message}))
+        await ws.close(CLOSE_FOR_STATUS.get(status, 4400), message[:120])
+
+
+@router.websocket("/ws/games/{game_id}")
+async def game_socket(ws: WebSocket, game_id: str) -> None:
+    hall: GameHall = ws.app.state.hall
+    limit: int = ws.app.state.settings.ws_max_message_bytes
+    await ws.accept()
+    fmt = ws.query_params.get("format", "json")
+    if renderer(fmt) is None:
+        await _refuse(ws, 400, "bad_format", f"unknown format {fmt!r} ({', '.join(formats())})")
+        return
+    try:
+        room = await hall.room(game_id)
+    except ApiError as exc:
+        await _refuse(ws, exc.status, exc.code, exc.message)
+        return
+    token = _token_from_handshake(ws, game_id)
+    if token is None:
+        try:
+            first = json.loads(await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT))
+            token = first.get("token") if isinstance(first, dict) else None
+        except (TimeoutError, ValueError, KeyError, WebSocketDisconnect):
+            token = None
+    try:
+        who = room.authenticate(token)
+    except ApiError as exc:
+        await _refuse(ws, exc.status, exc.code, exc.message)
+        return
+    key = who.audience_key
+    if ws.query_params.get("audience") == "projector" and who.role == "facilitator":
+        key = "projector"
+    settings = ws.app.state.settings
+    conn = Connection(
+        ws,
+        game_id,
+        key,
+        fmt,
+        who.seat.id if who.seat else None,
+        queue_size=settings.ws_queue_size,
+        send_timeout=settings.ws_send_timeout,
+    )
+    conn.start()
+    welcome = {
+        "type": "welcome",
+        "game_id": game_id,
+        "role": who.role,
+        "audience": key,
+        "player": who.seat.public() if who.seat else None,
+        "last_seq": _int(ws.query_params.get("last_seq")),
+        "seq": room.seq,
+    }
+    conn.offer(json.dumps(welcome), full_view=False)
+    await hall.attach(room, conn)
+    try:
+        await _receive(ws, hall, room, who, conn, limit)
+    finally:
+        hall.hub.remove(conn)
+        await conn.stop()
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+async def _receive(
+    ws: WebSocket, hall: GameHall, room: GameRoom, who: Principal, conn: Connection, limit: int
+) -> None:
+    while not conn.closed.is_set():
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            data = message.get("bytes") or b""
+            raw = data.decode("utf-8", "replace")
+        if len(raw.encode()) > limit:
+            with contextlib.suppress(Exception):
+                await ws.close(1009, f"messages are limited to {limit} bytes")
+            return
+        reply = await _answer(hall, room, who, raw)
+        if reply is not None:
+            conn.offer(json.dumps(reply), full_view=False)
+
+
+async def _answer(
+    hall: GameHall, room: GameRoom, who: Principal, raw: str
+) -> dict[str, Any] | None:
+    try:
+        msg = json.loads(raw)
+    except ValueError:
+        return {"type": "error", "error": "malformed", "message": "send JSON objects"}
+    if not isinstance(msg, dict):
+        return {"type": "error", "error": "malformed", "message": "send JSON objects"}
+    # htmx's ws-send adds its request headers under HEADERS (or headers): not ours.
+    msg.pop("HEADERS", None)
+    msg.pop("headers", None)
+    request_id = msg.pop("request_id", None)
+    kind = msg.pop("type", None)
+    if kind is None and "kind" in msg:
+        kind, msg = "action", {"action": msg}
+    base: dict[str, Any] = {"request_id": request_id}
+    try:
+        if kind == "ping":
+            return {"type": "pong", "seq": room.seq, **base}
+        if kind == "hello":
+            return None
+        if kind == "action":
+            action = parse_action(msg.get("action"))
+            outcome = await perform_action(hall, room, who, action)
+        elif kind == "chat":
+            if who.seat is None:
+                raise ApiError(403, "forbidden", "only a participant with a seat can chat")
+            body = ChatIn.model_validate(msg)
+            outcome = await post_chat(hall, room, who, body, hall.settings)
+        else:
+            return {
+                "type": "error",
+                "error": "unknown_type",
+                "message": f"unknown {kind!r}",
+                **base,
+            }
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in exc.errors()
+        ]
+        return {"type": "error", "error": "invalid", "message": "; ".join(problems), **base}
+    except (RuleError, ApiError) as exc:
+        code = exc.code
+        return {
+            "type": "error",
+            "error": code,
+            "message": exc.message,
+            "status": exc.status,
+            **base,
+        }
+    return {"type": "result", "ok": True, "seq": outcome.seq, **base}
