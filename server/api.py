@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import update
 from sqlmodel import col
 
@@ -308,6 +308,13 @@ async def create_game(
             scenario = scenario.restricted_to(list(dict.fromkeys(spec.teams)))
         if spec.rounds is not None:
             scenario = scenario.model_copy(update={"rounds": spec.rounds})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ApiError(
+            422, "invalid_teams", f"the scenario cannot be played with these teams: {problems}"
+        ) from None
     except (ScenarioError, ValueError) as exc:
         raise ApiError(422, "invalid_teams", str(exc)) from None
     timers = {k: v for k, v in spec.timers.model_dump().items() if v}

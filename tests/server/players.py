@@ -143,3 +143,48 @@ class Browser:
         for tab in self.tabs:
             await tab.close()
         await self.http.aclose()
+
+
+TEAMS = ("union", "coastland", "sahelia")
+
+
+def deal(proposer: str = "union", partner: str = "sahelia") -> dict[str, Any]:
+    """A legal proposal of the Mediterranean scenario: visas for readmission."""
+    return {
+        "kind": "propose",
+        "parties": [proposer, partner],
+        "terms": [
+            {"type": "visa_facilitation", "giver": "union", "receiver": "sahelia", "amount": 1},
+            {"type": "readmission", "giver": "sahelia", "receiver": "union", "amount": 40},
+        ],
+        "message": "visas for readmission",
+    }
+
+
+class Table:
+    """A facilitator and one seated browser per team of a Mediterranean game."""
+
+    def __init__(self, facilitator: Browser, teams: dict[str, Browser], game: dict[str, Any]):
+        self.facilitator = facilitator
+        self.teams = teams
+        self.game = game
+
+    @property
+    def game_id(self) -> str:
+        return str(self.game["game_id"])
+
+
+async def seat_table(
+    make: Callable[[], Browser], *, to_negotiation: bool = True, **spec: Any
+) -> Table:
+    fac = make()
+    game = await fac.create_game(**{"scenario": "mediterranean", "seed": 5, **spec})
+    teams = {}
+    for team in TEAMS:
+        b = make()
+        await b.join(game["join_code"], f"{team} delegate", team)
+        teams[team] = b
+    if to_negotiation:
+        await fac.act({"kind": "start_game"})
+        await fac.act({"kind": "advance_phase"})
+    return Table(fac, teams, game)
