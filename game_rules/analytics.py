@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from game_rules.actions import Actor, AdvancePhase, InjectEvent, StartGame
 from game_rules.rules import fit_to_budget, new_game, perform
-from game_rules.state import Coercion, Decision, GameState, Phase
+from game_rules.state import Coercion, Decision, GameState, Phase, RoundRecord
 
 
 def game_scores(state: GameState) -> dict[str, float]:
@@ -26,9 +26,11 @@ def no_agreement_run(state: GameState) -> GameState:
     cf = new_game(state.scenario, state.seed, counterfactual=True)
     system = Actor.system()
     perform(cf, Actor.facilitator(), StartGame())
-    for rec, decisions in zip(state.history, state.decisions_log, strict=True):
-        # Scheduled and drawn events come from the seed; injected ones are replayed.
-        for card_id in rec.injected:
+    records = state.history
+    for i, (rec, decisions) in enumerate(zip(records, state.decisions_log, strict=True)):
+        # Scheduled and drawn events come from the seed; injected ones are replayed at the
+        # point they were injected (early ones were replayed before this round began).
+        for card_id in _after_start(rec):
             perform(cf, Actor.facilitator(), InjectEvent(event_id=card_id))
         perform(cf, system, AdvancePhase())  # → negotiation
         for c in rec.coercions:
@@ -39,9 +41,42 @@ def no_agreement_run(state: GameState) -> GameState:
                 cf, tid, Decision(compliance={}, policies=decision.policies)
             )
         perform(cf, system, AdvancePhase())  # → resolution
+        following = records[i + 1] if i + 1 < len(records) else None
+        if following is None and state.round > cf.round:
+            following = _pending_record(state)
+        for card_id in following.injected_early if following else []:
+            perform(cf, Actor.facilitator(), InjectEvent(event_id=card_id))
         if cf.round < state.round:
             perform(cf, system, AdvancePhase())  # → next briefing
     return cf
+
+
+def _after_start(rec: RoundRecord) -> list[str]:
+    early = list(rec.injected_early)
+    rest = []
+    for card_id in rec.injected:
+        if card_id in early:
+            early.remove(card_id)
+        else:
+            rest.append(card_id)
+    return rest
+
+
+def _pending_record(state: GameState) -> RoundRecord:
+    """The round in play (not yet resolved): only its early injections matter here."""
+    early = [ev.card_id for ev in state.events if ev.early and ev.round_drawn == state.round]
+    return RoundRecord(
+        round=state.round,
+        year=state.year,
+        corridors={},
+        indicators={},
+        scores={},
+        support={},
+        trust={},
+        events=[],
+        injected=early,
+        injected_early=early,
+    )
 
 
 def _replay_coercion(cf: GameState, c: Coercion) -> None:

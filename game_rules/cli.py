@@ -62,7 +62,10 @@ def scenario_list() -> None:
 
 
 def _parse_strategies(spec: str, teams: list[str], default: str) -> dict[str, Any]:
-    chosen = {t: strategy(default) for t in teams}
+    try:
+        chosen = {t: strategy(default) for t in teams}
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--default-strategy") from None
     if spec:
         for part in spec.split(","):
             if "=" not in part:

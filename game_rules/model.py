@@ -393,8 +393,11 @@ def _corridor(r: _Round, c: Corridor) -> None:
     # Stocks: who is now where.
     origin.diaspora_legal += legal + recognised
     origin.diaspora_irregular = max(0.0, origin.diaspora_irregular + arrived - recognised - returns)
+    # The blocked are stranded in the transit state (they left the origin); without a
+    # transit state they were turned back at the border and are home again.
+    turned_back = 0 if transit is not None else blocked
     origin.population = max(
-        0.1, origin.population - (legal + attempts_origin - blocked - returns) / 1e6
+        0.1, origin.population - (legal + attempts_origin - turned_back - returns) / 1e6
     )
 
     flows = CorridorFlows(
@@ -685,9 +688,12 @@ def _government_falls(state: GameState, tid: str) -> list[Notice]:
     if spec.mandate.after_fall:
         team.mandate = list(spec.mandate.after_fall)
     for ag in state.agreements.values():
-        if tid in ag.parties and ag.status is AgreementStatus.active:
+        live = (AgreementStatus.active, AgreementStatus.awaiting_ratification)
+        if tid in ag.parties and ag.status in live:
+            # Several governments can fall in one round: each successor must ratify.
             ag.status = AgreementStatus.awaiting_ratification
-            ag.awaiting = [tid]
+            if tid not in ag.awaiting:
+                ag.awaiting.append(tid)
     return [
         _news(
             state,
@@ -731,6 +737,7 @@ def _close_round(r: _Round) -> None:
             trust={a: dict(row) for a, row in state.trust.items()},
             events=[ev.card_id for ev in drawn],
             injected=[ev.card_id for ev in drawn if ev.injected],
+            injected_early=[ev.card_id for ev in drawn if ev.early],
             coercions=[c for c in state.coercions if c.round == state.round],
             fallen=fallen,
         )

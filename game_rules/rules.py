@@ -411,6 +411,12 @@ def _verify_facilitator(state: GameState, action: Action) -> None:
         raise WrongPhase("the game is not paused")
     if kind in ("advance_phase", "inject_event") and state.phase is Phase.lobby:
         raise WrongPhase("start the game first")
+    if (
+        kind == "inject_event"
+        and state.phase is Phase.resolution
+        and state.round >= state.scenario.rounds
+    ):
+        raise WrongPhase("the last round is over: there is no round left for an event to act in")
     if isinstance(action, A.InjectEvent) and not any(
         c.id == action.event_id for c in state.scenario.events.deck
     ):
@@ -909,8 +915,10 @@ def _play_card(state: GameState, card: EventCard, *, injected: bool) -> list[Not
         news=card.news,
         effects=list(card.effects),
         rounds_left=card.duration,
-        round_drawn=state.round,
+        # Injected while results are on screen, it acts in (and is recorded with) the next round.
+        round_drawn=state.round + 1 if state.phase is Phase.resolution else state.round,
         injected=injected,
+        early=injected and state.phase is Phase.resolution,
     )
     state.events.append(ev)
     take_effect(state, ev)

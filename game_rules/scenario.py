@@ -259,6 +259,10 @@ class Model(_Strict):
     )
 
 
+CORRIDOR_VARIABLES = frozenset({"base_pressure", "death_rate"})
+"""Event variables of a corridor; every other one belongs to a team."""
+
+
 class EventEffect(_Strict):
     """One change an event makes. `target` is a team id, a corridor id, or `all`."""
 
@@ -349,6 +353,17 @@ class Scenario(_Strict):
                     raise ValueError(
                         f"event {card.id!r}: target {eff.target!r} is neither a team, "
                         f"a corridor nor 'all'"
+                    )
+                # An effect on a variable its target does not have would do nothing in play.
+                if eff.target in by_id and eff.variable in CORRIDOR_VARIABLES:
+                    raise ValueError(
+                        f"event {card.id!r}: {eff.variable} belongs to a corridor, but "
+                        f"{eff.target!r} is a team (corridors: {corridor_ids})"
+                    )
+                if eff.target in corridor_ids and eff.variable not in CORRIDOR_VARIABLES:
+                    raise ValueError(
+                        f"event {card.id!r}: {eff.variable} belongs to a team, but "
+                        f"{eff.target!r} is a corridor (teams: {ids})"
                     )
         return self
 

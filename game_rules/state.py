@@ -169,6 +169,7 @@ class ActiveEvent(_State):
     rounds_left: int
     round_drawn: int
     injected: bool = False
+    early: bool = Field(default=False, description="injected during the previous resolution")
 
 
 class NewsItem(_State):
@@ -203,6 +204,9 @@ class RoundRecord(_State):
     trust: dict[str, dict[str, float]]
     events: list[str]
     injected: list[str] = []
+    injected_early: list[str] = Field(
+        default=[], description="of `injected`: those injected during the previous resolution"
+    )
     coercions: list[Coercion] = []
     fallen: list[str] = []
 
