@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from html import escape
@@ -39,6 +40,7 @@ from server.rooms import GameHall, GameRoom, Principal
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
 
+log = logging.getLogger("compact.pages")
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
@@ -89,6 +91,21 @@ AMOUNT_HINTS = {
     "trade_access": "tariff preference, 0–100 %",
     "investment": "€m per round of private investment",
 }
+
+
+def condition_text(c: dict[str, Any]) -> str:
+    """Proposals number their terms (indexes); agreements name them (term ids)."""
+
+    def which(ref: Any) -> str:
+        return _("term {n}", n=ref + 1) if isinstance(ref, int) else _("term {n}", n=ref)
+
+    text = _(
+        "{a} only while {b} is honoured at ≥ {x} %",
+        a=which(c["term"]),
+        b=which(c["requires"]),
+        x=fmt(c["threshold"]),
+    )
+    return text[0].upper() + text[1:]
 
 
 def term_text(term: dict[str, Any], names: dict[str, str]) -> str:
@@ -441,7 +458,19 @@ def _presence_players(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def render_live(document: dict[str, Any], audience_key: str, context: dict[str, Any]) -> str:
-    """The `html` websocket format: the audience's sections as out-of-band swaps."""
+    """The `html` websocket format: the audience's sections as out-of-band swaps.
+
+    It runs inside the game's commit: it must never raise, or an accepted action would
+    look failed. A rendering bug is logged and the screen gets a reload instruction.
+    """
+    try:
+        return _render_live(document)
+    except Exception:
+        log.exception("rendering the html view of game %s failed", document.get("game_id"))
+        return '<span id="audience-mark" data-key="reload" hidden hx-swap-oob="true"></span>'
+
+
+def _render_live(document: dict[str, Any]) -> str:
     env = templates.env
     if document.get("type") == "presence":
         return env.get_template("live_presence.html").render(
@@ -453,8 +482,11 @@ def render_live(document: dict[str, Any], audience_key: str, context: dict[str, 
     return env.get_template("live.html").render(s=s, game_id=document["game_id"], oob=True, _=_)
 
 
-templates.env.globals.update(_=_, fmt=fmt, label=label, term_text=term_text)
+templates.env.globals.update(
+    _=_, fmt=fmt, label=label, term_text=term_text, condition_text=condition_text
+)
 templates.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
+templates.env.filters["num"] = lambda x: int(x) if isinstance(x, float) and x.is_integer() else x
 register_renderer("html", render_live)
 
 
@@ -1040,7 +1072,13 @@ async def console_page(request: Request, hall: Hall, game_id: str) -> HTMLRespon
     room, _who = await _facilitator(request, hall, game_id)
     doc = {**room.document("facilitator", hall.hub.online(room.id)), "timer": room.timer()}
     link = join_url(request, room)
-    has_projector = bool(request.cookies.get(projector_cookie(game_id)))
+    projector_token = request.cookies.get(projector_cookie(game_id), "")
+    projector_link = (
+        f"{join_url(request, room).split('/join/')[0]}/games/{game_id}/projector"
+        f"?token={quote(projector_token)}"
+        if projector_token
+        else ""
+    )
     return page(
         request,
         "console.html",
@@ -1049,7 +1087,7 @@ async def console_page(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         room=room,
         join_link=link,
         qr=qr_svg(link),
-        has_projector=has_projector,
+        projector_link=projector_link,
     )
 
 

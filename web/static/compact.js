@@ -33,19 +33,50 @@
     lost = false;
     body.setAttribute("data-connected", "1");
   });
+  /* htmx-ext-ws retries only abnormal closes (1006, 1011–1013). A socket closed any other
+     way (a proxy, a heartbeat that went unanswered, a tab that closed it) is reopened
+     here by replacing the ws-connect element: the extension then connects afresh and
+     the server's first message is the whole current screen. */
+  var retries = 0, pending = null, lastHeard = Date.now();
+  var EXTENSION_RETRIES = [1006, 1011, 1012, 1013];
+  function reconnect() {
+    pending = null;
+    var old = document.getElementById("live");
+    if (!old || !window.htmx) return;
+    var fresh = old.cloneNode(false);
+    old.parentNode.replaceChild(fresh, old);
+    window.htmx.process(fresh);
+  }
+  function reconnectSoon(ms) {
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(reconnect, ms);
+  }
   document.addEventListener("htmx:wsClose", function (e) {
     var code = e.detail.event ? e.detail.event.code : 0;
     lost = true;
     body.setAttribute("data-connected", "0");
-    if (code === 4403) say("You were removed from this game.", "error");
-    else if (code === 4401 || code === 4404) say("This game is not available any more.", "error");
-    else say("Connection lost: reconnecting… (nothing you did is lost)", "warn");
+    if (code === 4403) { say("You were removed from this game.", "error"); return; }
+    if (code === 4401 || code === 4404) { say("This game is not available any more.", "error"); return; }
+    say("Connection lost: reconnecting… (nothing you did is lost)", "warn");
+    if (EXTENSION_RETRIES.indexOf(code) < 0) {
+      retries += 1;
+      reconnectSoon(Math.min(15000, 500 * Math.pow(2, retries)) * (0.5 + Math.random() / 2));
+    }
   });
   window.addEventListener("offline", function () {
-    lost = true;
     say("You are offline: reconnecting when the network is back…", "warn");
   });
+  window.addEventListener("online", function () { if (lost) reconnectSoon(100); });
+  /* Heartbeat: a socket that hears nothing for a minute is closed and reopened. */
+  setInterval(function () {
+    var ws = window.compactSocket;
+    if (!ws || ws.readyState !== 1) return;
+    if (Date.now() - lastHeard > 60000) { ws.close(4000, "heartbeat"); return; }
+    ws.send(JSON.stringify({ type: "ping" }));
+  }, 25000);
+  document.addEventListener("htmx:wsOpen", function () { retries = 0; lastHeard = Date.now(); });
   document.addEventListener("htmx:wsAfterMessage", function () {
+    lastHeard = Date.now();
     var mark = document.getElementById("audience-mark");
     var mine = body.getAttribute("data-audience");
     if (mark && mine && mark.getAttribute("data-key") !== mine) window.location.reload();
