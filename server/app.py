@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from game_rules.errors import RuleError
+from game_rules.errors import RuleError, StaleVersion
 from server import api, pages, ws
 from server.db import check_migrated, make_engine
 from server.errors import ApiError
@@ -83,7 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RuleError)
     async def rule_error(request: Request, exc: RuleError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message)
+        # A stale version is a race lost: reloading and deciding again is the way out.
+        extra = {"retryable": True} if isinstance(exc, StaleVersion) else {}
+        return _error(exc.status, exc.code, exc.message, **extra)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -91,9 +91,13 @@ class Connection:
 
     async def _send_loop(self) -> None:
         try:
-            while True:
+            while not self.closed.is_set():
                 text = await self._queue.get()
-                await asyncio.wait_for(self.socket.send_text(text), self.send_timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                # lands as the send completes, leaving this loop waiting forever on the queue
+                # (and uvicorn's shutdown waiting for it).
+                async with asyncio.timeout(self.send_timeout):
+                    await self.socket.send_text(text)
         except asyncio.CancelledError:
             raise
         except TimeoutError:

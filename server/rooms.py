@@ -475,7 +475,7 @@ class GameHall:
         try:
             step = step_fn(room, now)
         except RuleError as exc:
-            if seen_seq is not None and seen_seq != room.seq and exc.status != 409:
+            if seen_seq is not None and seen_seq != room.seq:
                 # The action was built on a game that moved on while it waited: a race.
                 raise Conflict(
                     f"{exc.message} (the game changed while your action waited: "

@@ -77,7 +77,9 @@ async def test_facilitator_moves_and_removes_players(browsers) -> None:
     ada = table.teams["union"]
     tab = await ada.open_tab()
     await tab.until(lambda m: m["type"] == "view" and m["audience"] == "team:union")
-    r = await table.facilitator.post(f"/api/games/{{g}}/players/{ada.player_id}/team", {"team": "sahelia"})
+    r = await table.facilitator.post(
+        f"/api/games/{{g}}/players/{ada.player_id}/team", {"team": "sahelia"}
+    )
     assert r.status_code == 200, r.text
     await tab.until(lambda m: m["type"] == "view" and m["audience"] == "team:sahelia")
     assert (await ada.get("/api/games/{g}/me")).json()["team"] == "sahelia"
@@ -153,7 +155,12 @@ async def test_chat_channels_reach_only_their_audiences(browsers) -> None:
     async def texts(b) -> list[str]:
         return [m["text"] for m in (await b.get("/api/games/{g}/chat")).json()["messages"]]
 
-    assert await texts(union) == ["hello all", "union only", "<b>between us</b>", "ten minutes left"]
+    assert await texts(union) == [
+        "hello all",
+        "union only",
+        "<b>between us</b>",
+        "ten minutes left",
+    ]
     assert await texts(sahelia) == ["hello all", "<b>between us</b>", "ten minutes left"]
     assert await texts(coast) == ["hello all", "ten minutes left"]
     assert len(await texts(table.facilitator)) == 4
