@@ -98,9 +98,7 @@ def new_context(browser: Any, base_url: str) -> Iterator[Any]:
     made: list[Any] = []
 
     def make(width: int = 1280, height: int = 900) -> Any:
-        ctx = browser.new_context(
-            base_url=base_url, viewport={"width": width, "height": height}
-        )
+        ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
         ctx.set_default_timeout(10_000)
         made.append(ctx)
         return ctx
@@ -135,6 +133,12 @@ def screenshots(page: Any, screen: str) -> None:
         overflow = page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
-        assert overflow <= 1, f"{screen} scrolls sideways at {width} px by {overflow} px"
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+                .filter(e => !e.parentElement.closest('.table-wrap, .chat-log'))
+                .slice(0, 6).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
+        )
+        assert overflow <= 1, f"{screen} scrolls sideways at {width} px by {overflow} px: {wide}"
     if original:
         page.set_viewport_size(original)

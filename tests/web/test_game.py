@@ -258,7 +258,7 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
         expect(page.locator("#results")).to_contain_text("Round 2 (2020)")
     expect(proj.locator("#proj-map figcaption")).to_contain_text("Flows of round 2")
 
-    # --- scores revealed: now the projector shows them ----------------------------------------------
+    # --- scores revealed: now the projector shows them ---------------------------------------
     facilitator_does(fac, "reveal", "revealed")
     expect(proj.locator("#proj-scores")).to_be_visible()
     expect(proj.locator("#proj-scores li")).to_have_count(3)
@@ -268,6 +268,6 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
         check_accessibility(page, screen)
         screenshots(page, screen)
 
-    # --- every page is still in one piece: the log has no client error ---------------------------
+    # --- the server is still healthy ------------------------------------------------------
     r = httpx.get(f"{base_url}/healthz")
     assert r.json()["ok"]
