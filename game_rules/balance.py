@@ -172,16 +172,25 @@ def check_goals(
     teams = [t.id for t in scenario.teams]
     if "zone_of_agreement" in wanted:
         coop = [r for r in records if all(s in COOPERATIVE for s in r.strategies.values())]
-        gains = {t: statistics.fmean(r.scores[t] - r.batna[t] for r in coop) for t in teams}
-        ok = bool(coop) and all(g > 0 for g in gains.values())
-        results.append(
-            GoalResult(
-                "zone_of_agreement",
-                ok,
-                f"with cooperative bots ({len(coop)} games) mean gain per team: "
-                + ", ".join(f"{t} {g:+.1f}" for t, g in gains.items()),
+        if not coop:
+            # Too few games to meet every cooperative pairing: unproven is a failure.
+            results.append(
+                GoalResult(
+                    "zone_of_agreement",
+                    False,
+                    "no game had cooperative bots in every seat: play more games",
+                )
             )
-        )
+        else:
+            gains = {t: statistics.fmean(r.scores[t] - r.batna[t] for r in coop) for t in teams}
+            results.append(
+                GoalResult(
+                    "zone_of_agreement",
+                    all(g > 0 for g in gains.values()),
+                    f"with cooperative bots ({len(coop)} games) mean gain per team: "
+                    + ", ".join(f"{t} {g:+.1f}" for t, g in gains.items()),
+                )
+            )
     if "pressure_does_not_pay" in wanted:
         parts, ok = [], True
         for t in scenario.teams:
