@@ -129,7 +129,8 @@ def term_text(term: dict[str, Any], names: dict[str, str]) -> str:
     giver = names.get(term["giver"], term["giver"])
     receiver = names.get(term["receiver"], term["receiver"])
     rounds = term.get("rounds_left", term.get("duration"))
-    return f"{giver} → {receiver}: {what}, {rounds} " + _("round(s)")
+    span = _("ended") if rounds == 0 else f"{rounds} " + _("round(s)")
+    return f"{giver} → {receiver}: {what}, {span}"
 
 
 # --- inline SVG charts ---------------------------------------------------------------
@@ -197,79 +198,63 @@ def corridor_map(v: dict[str, Any]) -> Markup:
         flows_all += [f.get(k, 0) for k in ("arrived", "legal", "returns", "blocked", "died")]
     biggest = max([*flows_all, 1.0])
     scale = 28 / biggest  # px of line width per person
-    width, row_h = 640, 190
+    width, row_h = 640, 250
     for i, c in enumerate(v["corridors"]):
         y0 = i * row_h
         f = (last or {}).get("corridors", {}).get(c["id"], {})
         xs = {"origin": 70, "transit": 320, "destination": 570}
-        node_y = y0 + 95
+        node_y = y0 + 115
         out = []
 
         def flow(
-            x1: float, x2: float, dy: float, value: float, cls: str, text: str, ny: int = node_y
+            x1: float,
+            x2: float,
+            dy: float,
+            value: float,
+            cls: str,
+            text: str,
+            label_dy: float,
+            ny: float = node_y,
         ) -> str:
             sw = max(1.0, value * scale)
             y = ny + dy
             return (
                 f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" class="flow {cls}" '
                 f'stroke-width="{sw:.1f}"><title>{escape(text)}</title></line>'
-                f'<text x="{(x1 + x2) / 2}" y="{y - sw / 2 - 4:.1f}" text-anchor="middle" '
+                f'<text x="{(x1 + x2) / 2}" y="{ny + label_dy:.1f}" text-anchor="middle" '
                 f'class="flow-label">{escape(text)}</text>'
             )
 
         if f:
             attempts = f.get("arrived", 0) + f.get("blocked", 0) + f.get("died", 0)
-            out.append(
+            o, t, d = xs["origin"], xs["transit"], xs["destination"]
+            legal = f.get("legal", 0)
+            returns = f.get("returns", 0)
+            out += [
+                flow(o, t, 0, attempts, "irregular", f"{fmt(attempts)} set out", 40),
                 flow(
-                    xs["origin"] + 40,
-                    xs["transit"] - 40,
-                    -30,
-                    attempts,
-                    "irregular",
-                    f"{fmt(attempts)} set out",
-                )
-            )
-            out.append(
-                flow(
-                    xs["transit"] + 40,
-                    xs["destination"] - 40,
-                    -30,
+                    t,
+                    d,
+                    0,
                     f.get("arrived", 0),
                     "irregular",
-                    f"{fmt(f.get('arrived', 0))} arrived irregularly",
-                )
-            )
-            out.append(
-                flow(
-                    xs["origin"] + 40,
-                    xs["destination"] - 40,
-                    -72,
-                    f.get("legal", 0),
-                    "legal",
-                    f"{fmt(f.get('legal', 0))} legal migrants",
-                )
-            )
-            out.append(
-                flow(
-                    xs["destination"] - 40,
-                    xs["origin"] + 40,
-                    50,
-                    f.get("returns", 0),
-                    "returns",
-                    f"{fmt(f.get('returns', 0))} returned",
-                )
-            )
-            out.append(
-                f'<text x="{xs["transit"]}" y="{node_y + 26}" text-anchor="middle" '
-                f'class="flow-note">{fmt(f.get("blocked", 0))} blocked · '
-                f"{fmt(f.get('died', 0))} died</text>"
-            )
+                    f"{fmt(f.get('arrived', 0))} arrived",
+                    40,
+                ),
+                flow(o, d, -70, legal, "legal", f"{fmt(legal)} legal migrants", -90),
+                flow(d, o, 80, returns, "returns", f"{fmt(returns)} returned", 112),
+                f'<text x="{t}" y="{node_y + 40}" text-anchor="middle" class="flow-note">'
+                f"{fmt(f.get('blocked', 0))} {escape(_('blocked'))}</text>"
+                f'<text x="{t}" y="{node_y + 56}" text-anchor="middle" class="flow-note">'
+                f"{fmt(f.get('died', 0))} {escape(_('died'))}</text>",
+            ]
         for role in ("origin", "transit", "destination"):
             t = teams.get(c[role], {"name": c[role], "colour": "#555"})
             x = xs[role]
             out.append(
-                f'<circle cx="{x}" cy="{node_y}" r="14" fill="{escape(t["colour"] or "#555")}"/>'
-                f'<text x="{x}" y="{node_y - 22}" text-anchor="middle" class="node">'
+                f'<circle cx="{x}" cy="{node_y}" r="16" fill="{escape(t["colour"] or "#555")}" '
+                f'stroke="#fff" stroke-width="3"/>'
+                f'<text x="{x}" y="{node_y - 26}" text-anchor="middle" class="node">'
                 f"{escape(t['name'])}</text>"
             )
         rows.append(
