@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from game_rules.errors import RuleError, StaleVersion
-from server import api, pages, ws
+from server import api, bots, pages, ws
 from server.db import check_migrated, make_engine
 from server.errors import ApiError
 from server.limits import GuessLimiter, RequestSizeLimit
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise
     hub = Hub()
     hall = GameHall(engine, settings, hub)
+    table = bots.BotTable(hall)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await hall.close()
+            await table.close()
             for conn in list(hub.connections_all()):
                 with contextlib.suppress(Exception):
                     await conn.socket.close(1012, "server restarting")
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"ok": True, "games_loaded": len(hall.rooms), "connections": hub.count()}
 
     app.include_router(api.router)
+    app.include_router(bots.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

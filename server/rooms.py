@@ -56,8 +56,19 @@ ENGINE_KINDS: frozenset[str] = frozenset(
 """Kinds of log entry the rules engine folds into the state; the rest are the server's."""
 
 SERVER_KINDS = frozenset(
-    {"create", "join", "team_change", "player_removed", "chat", "announcement", "timer"}
+    {
+        "create",
+        "join",
+        "team_change",
+        "player_removed",
+        "chat",
+        "announcement",
+        "timer",
+        "bot_seat",
+        "bot_pace",
+    }
 )
+BOT_KINDS = ("bot_seat", "bot_pace")
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """No 0/O or 1/I: codes are read aloud and typed on phones."""
@@ -219,6 +230,11 @@ class GameRoom:
         self.lock = asyncio.Lock()
         self.broken = False
         self.timer_task: asyncio.Task[None] | None = None
+        self.bots: dict[str, Any] = {}
+        """team → BotSeat (server.bots), rebuilt from the log's bot entries."""
+        self.bot_pace = settings.bot_pace_seconds
+        self.moved = asyncio.Event()
+        """set after every commit: wakes the bots' driver."""
         self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
 
     # --- who is calling ---------------------------------------------------------------
@@ -278,6 +294,7 @@ class GameRoom:
             "join_code": self.join_code if key in ("facilitator", "projector") else None,
             "timer": self.timer(),
             "players": players,
+            "bots": {t: b.strategy for t, b in self.bots.items()},
             "chat": chat,
             "view": view(self.state, audience_of(key)),
         }
@@ -308,6 +325,8 @@ class GameHall:
         self._loading: dict[str, asyncio.Lock] = {}
         self.closing = False
         hub.on_presence_change = self._presence_changed
+        self.watchers: list[Callable[[GameRoom], None]] = []
+        """called after a room is loaded and after each of its commits (the bots' driver)."""
         self.before_commit: Callable[[GameRoom, LogEntry], None] | None = None
         """a test hook: called in the worker thread before each commit."""
 
@@ -330,6 +349,7 @@ class GameHall:
                 fresh.timer_task = room.timer_task
             self.rooms[game_id] = fresh
             self._schedule(fresh)
+            self._notify(fresh)
             return fresh
 
     def _load(self, game_id: str) -> GameRoom | None:
@@ -368,14 +388,32 @@ class GameHall:
                 .limit(self.settings.chat_history * 4)
             ).all()
             chat = [_chat_line(m) for m in reversed(chat_rows)]
-            return GameRoom(game, state, seq, seats, chat, self.settings)
+            room = GameRoom(game, state, seq, seats, chat, self.settings)
+            bot_entries = s.exec(
+                select(ActionRecord)
+                .where(ActionRecord.game_id == game_id, col(ActionRecord.kind).in_(BOT_KINDS))
+                .order_by(col(ActionRecord.seq))
+            ).all()
+            if bot_entries:
+                from server.bots import fold_bot_entry
+
+                for rec in bot_entries:
+                    fold_bot_entry(room, rec.kind, json.loads(rec.payload))
+            return room
 
     async def resume_timers(self) -> int:
         """After a (re)start: load every game whose phase has a deadline, so it ends on time."""
 
         def ids() -> list[str]:
             with Session(self.engine) as s:
-                return list(s.exec(select(Game.id).where(col(Game.phase_deadline).is_not(None))))
+                timed = s.exec(select(Game.id).where(col(Game.phase_deadline).is_not(None)))
+                # Games with bots too: their bots play on without anyone opening the game.
+                with_bots = s.exec(
+                    select(ActionRecord.game_id)
+                    .where(col(ActionRecord.kind) == "bot_seat")
+                    .distinct()
+                )
+                return list(dict.fromkeys([*timed, *with_bots]))
 
         game_ids = await asyncio.to_thread(ids)
         for gid in game_ids:
@@ -459,7 +497,15 @@ class GameHall:
             )
             self.hub.publish(game_id, encoded)
             self._schedule(room)
-            return outcome
+        self._notify(room)
+        return outcome
+
+    def _notify(self, room: GameRoom) -> None:
+        for watcher in self.watchers:
+            try:
+                watcher(room)
+            except Exception:  # a watcher's failure must not fail the action it follows
+                log.exception("game %s: a watcher failed", room.id)
 
     def _commit_in_thread(
         self,

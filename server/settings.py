@@ -45,4 +45,7 @@ class Settings(BaseSettings):
     snapshot_every: int = Field(default=50, ge=1, description="actions between snapshots")
     max_players_per_game: int = Field(default=200, ge=1)
     cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only")
+    bot_pace_seconds: float = Field(
+        default=8.0, ge=0, le=600, description="least time between two moves of a bot"
+    )
     public_url: str = Field(default="", description="base URL used in join links")

@@ -1,0 +1,320 @@
+"""Bots at the table: the facilitator gives a team to a bot, or takes it back mid-game.
+
+A bot plays through the same write path as a person (`GameHall.commit`): each of its
+moves is an engine action in the log, with `player_id` "bot:<strategy>", and it decides on
+its own team's view only. One driver task per game wakes when the game changes (or the
+bot's pace has passed) and lets each bot make at most one move per pace interval, so a
+room of people can follow what the bots do. A bot never stalls a phase: in briefing and
+results it says it is ready, it decides its implementation at once, and in negotiation it
+says ready once it has nothing more to offer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from game_rules import perform
+from game_rules.actions import Accept, Action, Actor, Counter, Propose, Reject, SetReady
+from game_rules.bots import STRATEGIES, Bot, public_rules, strategy
+from game_rules.errors import RuleError
+from game_rules.state import Phase
+from game_rules.views import Audience, view
+from server.api import ERRORS, Facilitator, Hall, Room, TeamId
+from server.errors import ApiError
+from server.models import ChatMessage
+from server.rooms import ChatLine, GameHall, GameRoom, LogEntry, Step
+
+log = logging.getLogger("compact.bots")
+
+BOT_PREFIX = "bot:"
+QUIET_TURNS = 2
+"""Negotiation turns with nothing to do before a bot says it is ready."""
+LAST_WORD_TURNS = 8
+"""After this many negotiation turns a bot only answers (a counter becomes a rejection) and
+then says ready: two bots at their limits must not counter each other for ever."""
+NO_TIMER_TURNS = 4
+"""Without a phase timer, a bot's sense of time: its concessions spread over this many turns."""
+
+
+@dataclass
+class BotSeat:
+    team: str
+    strategy: str
+    bot: Bot
+    phase: tuple[int, str] = (0, "")
+    turns: int = 0
+    quiet: int = 0
+    next_move: float = 0.0
+    refused: int = 0
+    said: list[str] = field(default_factory=list)
+
+
+def make_seat(room: GameRoom, team: str, strategy_name: str) -> BotSeat:
+    scenario = room.state.scenario
+    bot = Bot(team, public_rules(scenario), strategy(strategy_name), room.state.seed)
+    return BotSeat(team, strategy_name, bot)
+
+
+def fold_bot_entry(room: GameRoom, kind: str, payload: dict[str, Any]) -> None:
+    """Apply a bot entry of the log to the room (on load and when it is committed)."""
+    if kind == "bot_pace":
+        room.bot_pace = float(payload["seconds"])
+        return
+    team, name = payload["team"], payload.get("strategy")
+    if name is None:
+        room.bots.pop(team, None)
+    else:
+        room.bots[team] = make_seat(room, team, name)
+
+
+class BotTable:
+    """The driver tasks of every game with bots, in this server process."""
+
+    def __init__(self, hall: GameHall) -> None:
+        self.hall = hall
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        hall.watchers.append(self.watch)
+
+    def watch(self, room: GameRoom) -> None:
+        """Called after a room is loaded and after every commit: wake or start its driver."""
+        room.moved.set()
+        if not room.bots or room.state.phase is Phase.ended or self.hall.closing:
+            return
+        task = self.tasks.get(room.id)
+        if task is None or task.done():
+            self.tasks[room.id] = asyncio.create_task(self._drive(room.id), name=f"bots-{room.id}")
+
+    async def close(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+        for task in self.tasks.values():
+            with contextlib.suppress(BaseException):
+                await task
+        self.tasks.clear()
+
+    async def _drive(self, game_id: str) -> None:
+        while not self.hall.closing:
+            room = await self.hall.room(game_id)
+            if not room.bots or room.state.phase is Phase.ended:
+                return
+            room.moved.clear()
+            wait = await self._turn(room)
+            if wait is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(room.moved.wait(), timeout=5.0)
+            elif wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(room.moved.wait(), timeout=wait)
+
+    async def _turn(self, room: GameRoom) -> float | None:
+        """Each bot whose pace has passed makes its next move. Returns how long to wait
+        before the next bot is due (None: no bot has anything to do until the game moves)."""
+        if room.state.paused or room.state.phase in (Phase.lobby, Phase.ended):
+            return None
+        now = time.monotonic()
+        due_in: float | None = None
+        for team in list(room.bots):
+            seat = room.bots.get(team)
+            if seat is None:
+                continue
+            key = (room.state.round, room.state.phase.value)
+            if seat.phase != key:
+                seat.phase, seat.turns, seat.quiet = key, 0, 0
+            if seat.next_move > now:
+                due_in = min(due_in or 1e9, seat.next_move - now)
+                continue
+            moved = await self._move(room, seat)
+            if moved:
+                seat.next_move = time.monotonic() + room.bot_pace
+                due_in = min(due_in or 1000000000.0, room.bot_pace) if room.bot_pace > 0 else 0.0
+        return due_in
+
+    async def _move(self, room: GameRoom, seat: BotSeat) -> bool:
+        state = room.state
+        team_view = view(state, Audience.of_team(seat.team))
+        t = self._phase_share(room, seat)
+        actions = seat.bot.act(team_view, t)
+        seat.turns += 1
+        if state.phase is Phase.negotiation:
+            if seat.turns > LAST_WORD_TURNS:
+                actions = [
+                    Reject(proposal_id=a.proposal_id) if isinstance(a, Counter) else a
+                    for a in actions
+                    if isinstance(a, Accept | Reject | Counter)
+                ]
+            if actions:
+                seat.quiet = 0
+            else:
+                seat.quiet += 1
+                ready = team_view["me"].get("ready", False) or any(
+                    x["id"] == seat.team and x["ready"] for x in team_view["teams"]
+                )
+                if seat.quiet >= QUIET_TURNS and not ready:
+                    actions = [SetReady(ready=True)]
+        if not actions:
+            return False
+        action = actions[0]
+        try:
+            await self._commit(room, seat, action)
+        except RuleError as exc:
+            seat.refused += 1
+            log.info("bot %s in game %s: %s refused: %s", seat.team, room.id, action.kind, exc)
+            return True
+        except ApiError as exc:  # a race lost: the bot looks again at the new state
+            log.info("bot %s in game %s: %s", seat.team, room.id, exc.message)
+            return True
+        line = seat.bot.explain(action)
+        partner = _partner(action, seat.team, room)
+        if line and partner is not None:
+            with contextlib.suppress(RuleError, ApiError):
+                await self._say(room, seat, partner, line)
+        return True
+
+    def _phase_share(self, room: GameRoom, seat: BotSeat) -> float:
+        seconds = room.timers.get(room.state.phase.value)
+        if seconds and room.deadline is not None:
+            return min(1.0, max(0.0, 1.0 - (room.deadline - time.time()) / seconds))
+        return min(1.0, seat.turns / max(NO_TIMER_TURNS - 1, 1))
+
+    async def _commit(self, room: GameRoom, seat: BotSeat, action: Action) -> None:
+        actor = Actor.of_team(seat.team)
+
+        def move(room: GameRoom, now: float) -> Step:
+            notices = perform(room.state, actor, action)
+            entry = LogEntry(
+                action.kind,
+                actor.role,
+                action.model_dump(mode="json"),
+                seat.team,
+                f"{BOT_PREFIX}{seat.strategy}",
+            )
+            return Step(entry, notices=notices)
+
+        await self.hall.commit(room.id, move, seen_seq=room.seq)
+
+    async def _say(self, room: GameRoom, seat: BotSeat, partner: str, text: str) -> None:
+        author = f"{room.state.scenario.team(seat.team).name} (bot)"
+        seat.said.append(text)
+
+        def say(room: GameRoom, now: float) -> Step:
+            seq = room.seq + 1
+            room.chat.append(ChatLine(seq, "bilateral", seat.team, partner, author, text, now))
+            row = ChatMessage(
+                game_id=room.id,
+                seq=seq,
+                channel="bilateral",
+                team=seat.team,
+                to_team=partner,
+                player_id=None,
+                author=author,
+                text=text,
+            )
+            payload = {"channel": "bilateral", "to_team": partner, "text": text}
+            entry = LogEntry("chat", "bot", payload, seat.team, f"{BOT_PREFIX}{seat.strategy}")
+            return Step(entry, rows=[row])
+
+        await self.hall.commit(room.id, say, seen_seq=None)
+
+
+def _partner(action: Action, me: str, room: GameRoom) -> str | None:
+    if isinstance(action, Propose):
+        others = [p for p in action.parties if p != me]
+        return others[0] if len(others) == 1 else None
+    if isinstance(action, Counter | Accept | Reject):
+        prop = room.state.proposals.get(action.proposal_id)
+        if prop is None:
+            return None
+        others = [p for p in prop.parties if p != me]
+        return others[0] if len(others) == 1 else None
+    return None
+
+
+# --- the facilitator's controls ------------------------------------------------------
+
+router = APIRouter(prefix="/api", tags=["bots"])
+
+
+class BotChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strategy: Annotated[str, Field(max_length=32)] = Field(
+        default="reciprocator", description=f"one of: {', '.join(sorted(STRATEGIES))}"
+    )
+
+
+class BotPace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: float = Field(ge=0, le=600, description="least time between two moves of a bot")
+
+
+class BotsOut(BaseModel):
+    pace_seconds: float
+    bots: dict[str, str]
+    strategies: list[str]
+
+
+def _bots_out(room: GameRoom) -> BotsOut:
+    return BotsOut(
+        pace_seconds=room.bot_pace,
+        bots={t: s.strategy for t, s in room.bots.items()},
+        strategies=sorted(STRATEGIES),
+    )
+
+
+@router.get("/games/{game_id}/bots", response_model=BotsOut, responses=ERRORS)
+async def list_bots(room: Room, who: Facilitator) -> BotsOut:
+    """Which teams bots play, with which strategy, and at what pace."""
+    return _bots_out(room)
+
+
+async def _log_bot_entry(hall: GameHall, room: GameRoom, kind: str, payload: dict[str, Any]) -> int:
+    def change(room: GameRoom, now: float) -> Step:
+        fold_bot_entry(room, kind, payload)
+        return Step(LogEntry(kind, "facilitator", payload))
+
+    outcome = await hall.commit(room.id, change, seen_seq=None)
+    return int(outcome.seq)
+
+
+@router.put("/games/{game_id}/bots/{team}", response_model=BotsOut, responses=ERRORS)
+async def seat_bot(
+    hall: Hall, room: Room, who: Facilitator, team: TeamId, body: Annotated[BotChoice, Body()]
+) -> BotsOut:
+    """Give `team` to a bot playing `strategy` (also to change a bot's strategy)."""
+    if team not in room.state.teams:
+        raise ApiError(404, "not_found", f"no team {team!r} in this game")
+    if body.strategy not in STRATEGIES:
+        raise ApiError(
+            422,
+            "invalid",
+            f"unknown strategy {body.strategy!r}; choose from {', '.join(sorted(STRATEGIES))}",
+        )
+    if room.state.phase is Phase.ended:
+        raise ApiError(409, "wrong_phase", "the game has ended")
+    await _log_bot_entry(hall, room, "bot_seat", {"team": team, "strategy": body.strategy})
+    return _bots_out(room)
+
+
+@router.delete("/games/{game_id}/bots/{team}", response_model=BotsOut, responses=ERRORS)
+async def unseat_bot(hall: Hall, room: Room, who: Facilitator, team: TeamId) -> BotsOut:
+    """Take `team` back from its bot: people play it from the next move on."""
+    if team not in room.bots:
+        raise ApiError(404, "not_found", f"no bot plays {team!r}")
+    await _log_bot_entry(hall, room, "bot_seat", {"team": team, "strategy": None})
+    return _bots_out(room)
+
+
+@router.put("/games/{game_id}/bots", response_model=BotsOut, responses=ERRORS)
+async def set_bot_pace(
+    hall: Hall, room: Room, who: Facilitator, body: Annotated[BotPace, Body()]
+) -> BotsOut:
+    """How human the bots' pace is: the least time between two moves of one bot."""
+    await _log_bot_entry(hall, room, "bot_pace", {"seconds": body.seconds})
+    return _bots_out(room)
