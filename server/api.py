@@ -11,6 +11,7 @@ import secrets
 import time
 from typing import Annotated, Any, Literal
 
+import yaml
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,7 +20,7 @@ from sqlmodel import col
 
 from game_rules import load_scenario, perform, shipped_scenarios
 from game_rules.actions import FACILITATOR_ACTIONS, Action, TeamId
-from game_rules.scenario import ScenarioError
+from game_rules.scenario import Scenario, ScenarioError, parse_scenario_text
 from game_rules.state import Phase
 from server.errors import ApiError, forbidden, not_found
 from server.limits import GuessLimiter
@@ -129,8 +130,17 @@ class PhaseTimers(_In):
     resolution: float = Field(default=0, ge=0, le=24 * 3600)
 
 
+MAX_SCENARIO_CHARS = 60_000
+
+
 class GameCreate(_In):
     scenario: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")] = "mediterranean"
+    scenario_file: str | None = Field(
+        default=None,
+        max_length=MAX_SCENARIO_CHARS,
+        description="the text of an uploaded scenario file (YAML); when given, `scenario` "
+        "is ignored. Checked like `compact scenario check`.",
+    )
     title: Annotated[str, Field(max_length=120)] = ""
     teams: list[TeamId] | None = Field(
         default=None, min_length=2, max_length=8, description="teams in play; default: all"
@@ -298,12 +308,15 @@ async def create_game(
     hall: Hall, settings: Config, response: Response, spec: Annotated[GameCreate, Body()]
 ) -> GameCreated:
     """Create a game; the answer holds the facilitator's and the projector's tokens."""
-    if spec.scenario not in shipped_scenarios():
+    if spec.scenario_file is None and spec.scenario not in shipped_scenarios():
         raise ApiError(
             404, "not_found", f"no scenario {spec.scenario!r} ({', '.join(shipped_scenarios())})"
         )
     try:
-        scenario = load_scenario(spec.scenario)
+        if spec.scenario_file is not None:
+            scenario = uploaded_scenario(spec.scenario_file)
+        else:
+            scenario = load_scenario(spec.scenario)
         if spec.teams is not None:
             scenario = scenario.restricted_to(list(dict.fromkeys(spec.teams)))
         if spec.rounds is not None:
@@ -330,6 +343,29 @@ async def create_game(
         projector_token=proj_token,
         join_path=f"/join/{room.join_code}",
     )
+
+
+def uploaded_scenario(text: str, source: str = "uploaded scenario") -> Scenario:
+    """A facilitator's own scenario file, refused with the CLI's messages when invalid."""
+    try:
+        # Aliases let a few lines of YAML stand for a huge tree: not from strangers.
+        if any(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text)):
+            raise ApiError(
+                422,
+                "invalid_scenario",
+                f"{source}: YAML aliases (*name) are not accepted in uploads; write the values out",
+            )
+    except yaml.YAMLError:
+        pass  # parse_scenario_text reports where the YAML is broken
+    try:
+        return parse_scenario_text(text, source)
+    except ScenarioError as exc:
+        raise ApiError(
+            422,
+            "invalid_scenario",
+            f"{source}: {len(exc.problems)} problem(s): " + "; ".join(exc.problems),
+            problems=exc.problems,
+        ) from None
 
 
 def _client(request: Request) -> str:

@@ -94,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra: dict[str, Any] = {"retryable": True} if exc.status == 409 else {}
         if exc.status == 429:
             extra["retry_after"] = 60
+        if exc.problems:
+            extra["problems"] = exc.problems
         return _error(exc.status, exc.code, exc.message, **extra)
 
     @app.exception_handler(RequestValidationError)

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, problems: list[str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.problems = problems
+        """each problem on its own, when there are several (an uploaded scenario's)"""
 
 
 class Conflict(ApiError):
