@@ -54,6 +54,10 @@ def facilitator_cookie(game_id: str) -> str:
     return f"compact_facilitator_{game_id}"
 
 
+def projector_cookie(game_id: str) -> str:
+    return f"compact_projector_{game_id}"
+
+
 # --- dependencies ---------------------------------------------------------------------
 
 
@@ -84,8 +88,10 @@ def token_of(
 ) -> str | None:
     if credentials is not None:
         return credentials.credentials
-    return request.cookies.get(seat_cookie(game_id)) or request.cookies.get(
-        facilitator_cookie(game_id)
+    return (
+        request.cookies.get(seat_cookie(game_id))
+        or request.cookies.get(facilitator_cookie(game_id))
+        or request.cookies.get(projector_cookie(game_id))
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from game_rules.errors import RuleError, StaleVersion
 from server import api, bots, pages, ws
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.join_limiter = GuessLimiter(settings.join_failures_per_minute)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    # Phones on conference wifi: pages and htmx go compressed (websockets are not touched).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
 
     @app.exception_handler(RuleError)
     async def rule_error(request: Request, exc: RuleError) -> JSONResponse:

@@ -196,6 +196,12 @@ def encode(
             continue
         for fmt in fmts:
             fn = _RENDERERS.get(fmt)
-            if fn is not None:
+            if fn is None:
+                continue
+            try:
                 out[(key, fmt)] = fn(doc, key, {**context, "type": doc.get("type", "view")})
+            except Exception:
+                # The action is already in the log: a screen that fails to draw must not
+                # make it look refused. Those tabs resync on their next view.
+                log.exception("the %s renderer failed for %s", fmt, key)
     return out

@@ -53,10 +53,6 @@ def _(text: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
-def projector_cookie(game_id: str) -> str:
-    return f"compact_projector_{game_id}"
-
-
 # --- formatting helpers, shared by pages and live fragments --------------------------
 
 
@@ -489,7 +485,7 @@ Hall = Annotated[GameHall, Depends(hall_of)]
 def whoami(request: Request, room: GameRoom) -> Principal | None:
     for token in (
         api.token_of(request, room.id, None),
-        request.cookies.get(projector_cookie(room.id)),
+        request.cookies.get(api.projector_cookie(room.id)),
     ):
         if token:
             try:
@@ -600,7 +596,7 @@ async def start_game(request: Request, hall: Hall) -> Response:
         else:
             response.headers["location"] = f"/games/{created.game_id}/console"
             response.set_cookie(
-                projector_cookie(created.game_id),
+                api.projector_cookie(created.game_id),
                 created.projector_token,
                 max_age=int(api.settings_of(request).token_ttl_hours * 3600),
                 httponly=True,
@@ -1057,7 +1053,7 @@ async def console_page(request: Request, hall: Hall, game_id: str) -> HTMLRespon
     room, _who = await _facilitator(request, hall, game_id)
     doc = {**room.document("facilitator", hall.hub.online(room.id)), "timer": room.timer()}
     link = join_url(request, room)
-    projector_token = request.cookies.get(projector_cookie(game_id), "")
+    projector_token = request.cookies.get(api.projector_cookie(game_id), "")
     projector_link = (
         f"{join_url(request, room).split('/join/')[0]}/games/{game_id}/projector"
         f"?token={quote(projector_token)}"
@@ -1182,7 +1178,7 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
         response = RedirectResponse(f"/games/{game_id}/projector", status_code=303)
         settings = api.settings_of(request)
         response.set_cookie(
-            projector_cookie(game_id),
+            api.projector_cookie(game_id),
             token,
             max_age=int(settings.token_ttl_hours * 3600),
             httponly=True,
@@ -1192,7 +1188,7 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
         return response
     who = whoami(request, room)
     facilitator_here = who is not None and who.role == "facilitator"
-    projector_token = request.cookies.get(projector_cookie(game_id), "")
+    projector_token = request.cookies.get(api.projector_cookie(game_id), "")
     if not facilitator_here and (who is None or who.role != "projector"):
         raise ApiError(403, "forbidden", _("open the projector link from the facilitator console"))
     doc = {**room.document("projector"), "timer": room.timer()}

@@ -278,7 +278,8 @@ class GameRoom:
         """The whole screen of one audience at the current seq, rendered once per key."""
         cached = self._docs.get(key)
         if cached is not None and cached[0] == self.seq and key != "facilitator":
-            return cached[1]
+            # The timer runs on between actions: a tab that attaches later gets it fresh.
+            return {**cached[1], "timer": self.timer()}
         players = [s.public() for s in self.seats.values() if not s.removed]
         if key == "facilitator":
             online = online or {}

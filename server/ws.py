@@ -18,7 +18,14 @@ from starlette.websockets import WebSocketDisconnect
 
 from game_rules.actions import parse_action
 from game_rules.errors import RuleError
-from server.api import ChatIn, facilitator_cookie, perform_action, post_chat, seat_cookie
+from server.api import (
+    ChatIn,
+    facilitator_cookie,
+    perform_action,
+    post_chat,
+    projector_cookie,
+    seat_cookie,
+)
 from server.errors import ApiError
 from server.live import Connection, formats, renderer
 from server.rooms import GameHall, GameRoom, Principal
@@ -38,7 +45,11 @@ def _token_from_handshake(ws: WebSocket, game_id: str) -> str | None:
     auth = ws.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
-    return ws.cookies.get(seat_cookie(game_id)) or ws.cookies.get(facilitator_cookie(game_id))
+    return (
+        ws.cookies.get(seat_cookie(game_id))
+        or ws.cookies.get(facilitator_cookie(game_id))
+        or ws.cookies.get(projector_cookie(game_id))
+    )
 
 
 async def _refuse(ws: WebSocket, status: int, code: str, message: str) -> None:
@@ -74,8 +85,17 @@ async def game_socket(ws: WebSocket, game_id: str) -> None:
         await _refuse(ws, exc.status, exc.code, exc.message)
         return
     key = who.audience_key
-    if ws.query_params.get("audience") == "projector" and who.role == "facilitator":
-        key = "projector"
+    wanted_audience = ws.query_params.get("audience")
+    if who.role == "facilitator" and wanted_audience:
+        # The facilitator may watch any screen, read-only: the projector or a team's.
+        team = wanted_audience.removeprefix("team:")
+        if wanted_audience == "projector":
+            key = "projector"
+        elif wanted_audience.startswith("team:") and team in room.state.teams:
+            key = wanted_audience
+        else:
+            await _refuse(ws, 404, "not_found", f"no audience {wanted_audience!r} in this game")
+            return
     settings = ws.app.state.settings
     conn = Connection(
         ws,

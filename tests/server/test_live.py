@@ -182,3 +182,19 @@ async def test_a_socket_authenticates_by_query_first_message_or_cookie(
             await ws.send(json.dumps({"type": "hello", "token": union.token}))
         msg = json.loads(await ws.recv())
         assert msg["type"] == "welcome" and msg["player"]["id"] == union.player_id
+
+
+async def test_the_facilitator_may_watch_a_teams_screen_and_nobody_else_may(
+    browsers, server: LiveServer
+) -> None:
+    table = await seat_table(browsers, to_negotiation=False)
+    look = await table.facilitator.open_tab("audience=team:sahelia")
+    view = await look.until(lambda m: m["type"] == "view")
+    assert view["audience"] == "team:sahelia" and view["view"]["me"]["id"] == "sahelia"
+    nowhere = await table.facilitator.open_tab("audience=team:atlantis")
+    await nowhere.wait_closed()
+    assert nowhere.ws.close_code == 4404
+    # A participant asking for another team's screen still gets only its own.
+    union = await table.teams["union"].open_tab("audience=team:sahelia")
+    own = await union.until(lambda m: m["type"] == "view")
+    assert own["audience"] == "team:union"
