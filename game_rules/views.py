@@ -97,9 +97,7 @@ def view(state: GameState, audience: Audience) -> dict[str, Any]:
             }
             for c in state.scenario.corridors
         ],
-        "agreements": [
-            _agreement(state, ag.id, me, full or monitor) for ag in state.agreements.values()
-        ],
+        "agreements": _agreements(state, me, full or monitor),
         "events": [
             {"id": ev.card_id, "title": ev.title, "news": ev.news, "rounds_left": ev.rounds_left}
             for ev in state.events
@@ -110,9 +108,12 @@ def view(state: GameState, audience: Audience) -> dict[str, Any]:
         "coercions": [c.model_dump() for c in state.coercions],
         "news": [
             n.model_dump()
-            for n in state.news
-            if n.teams is None or full or (me is not None and me in n.teams)
-        ][-60:],
+            for n in [
+                n
+                for n in state.news
+                if n.teams is None or full or (me is not None and me in n.teams)
+            ][-60:]
+        ],
         "history": [_round_record(state, rec, me, full, show_scores) for rec in state.history],
     }
     if me is not None:
@@ -194,12 +195,9 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
     }
 
 
-def _agreement(state: GameState, ag_id: str, me: str | None, see_all: bool) -> dict[str, Any]:
-    ag = state.agreements[ag_id]
-    records = []
+def _agreements(state: GameState, me: str | None, see_all: bool) -> list[dict[str, Any]]:
+    records: dict[str, list[dict[str, Any]]] = {ag_id: [] for ag_id in state.agreements}
     for rec in state.compliance:
-        if rec.agreement_id != ag_id:
-            continue
         item = {
             "round": rec.round,
             "term_id": rec.term_id,
@@ -209,10 +207,13 @@ def _agreement(state: GameState, ag_id: str, me: str | None, see_all: bool) -> d
         }
         if see_all or rec.giver == me:
             item["true"] = round(rec.true_compliance, 1)
-        records.append(item)
-    data = ag.model_dump(mode="json")
-    data["compliance"] = records
-    return data
+        records.setdefault(rec.agreement_id, []).append(item)
+    out = []
+    for ag in state.agreements.values():
+        data = ag.model_dump(mode="json")
+        data["compliance"] = records[ag.id]
+        out.append(data)
+    return out
 
 
 def _round_record(
