@@ -39,6 +39,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from game_rules import GameState, Notice, Scenario, new_game, perform
 from game_rules.actions import Action, Actor, AdvancePhase, parse_action
+from game_rules.analytics import batna_report
 from game_rules.errors import RuleError
 from game_rules.state import ROUND_PHASES, Phase
 from game_rules.views import Audience, view
@@ -236,6 +237,7 @@ class GameRoom:
         self.moved = asyncio.Event()
         """set after every commit: wakes the bots' driver."""
         self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._debrief: tuple[int, dict[str, dict[str, float]]] | None = None
 
     # --- who is calling ---------------------------------------------------------------
 
@@ -298,9 +300,21 @@ class GameRoom:
             "bots": {t: b.strategy for t, b in self.bots.items()},
             "chat": chat,
             "view": view(self.state, audience_of(key)),
+            "debrief": self.debrief(),
         }
         self._docs[key] = (self.seq, doc)
         return doc
+
+    def debrief(self) -> dict[str, dict[str, float]] | None:
+        """After the end: each team's score, no-agreement score and gain (GAME.md §7).
+        Replaying the game without agreements costs a game: once per seq, for everyone."""
+        if self.state.phase is not Phase.ended:
+            return None
+        if self._debrief is None or self._debrief[0] != self.seq:
+            report = batna_report(self.state)
+            rounded = {t: {k: round(v, 1) for k, v in r.items()} for t, r in report.items()}
+            self._debrief = (self.seq, rounded)
+        return self._debrief[1]
 
     def presence_document(self, online: dict[str, int]) -> dict[str, Any]:
         by_team: dict[str, list[dict[str, Any]]] = {}

@@ -41,6 +41,13 @@ async def test_a_table_of_bots_plays_a_whole_game_by_itself(browsers) -> None:
     # No timers, no people: only the bots' own moves can carry the game to its end.
     end = await tab.until(lambda m: m["type"] == "view" and m["view"]["phase"] == "ended", WAIT)
     assert end["bots"] == {"union": "reciprocator", "coastland": "hardliner", "sahelia": "conceder"}
+    # The debrief: each team's score against its no-agreement outcome.
+    debrief = end["debrief"]
+    assert set(debrief) == {"union", "coastland", "sahelia"}
+    for row in debrief.values():
+        assert abs(row["gain"] - (row["score"] - row["batna"])) <= 0.15
+    assert any(abs(row["gain"]) > 0.5 for row in debrief.values())
+    assert tab.views()[0]["debrief"] is None
     log = await _log(fac)
     moves = [e for e in log if (e["player_id"] or "").startswith("bot:")]
     engine_moves = [e for e in moves if e["kind"] != "chat"]
