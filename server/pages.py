@@ -31,8 +31,10 @@ from pydantic import ValidationError
 
 from game_rules import load_scenario, shipped_scenarios
 from game_rules.actions import VISA_LEVELS, Earmark, TermType, parse_action
+from game_rules.bots import STRATEGIES
 from game_rules.errors import RuleError
 from server import api
+from server import bots as bot_api
 from server.errors import ApiError
 from server.live import register_renderer
 from server.rooms import GameHall, GameRoom, Principal
@@ -245,6 +247,8 @@ def corridor_map(v: dict[str, Any]) -> Markup:
                 f"{fmt(f.get('died', 0))} {escape(_('died'))}</text>",
             ]
         for role in ("origin", "transit", "destination"):
+            if not c.get(role):
+                continue  # a direct corridor: no transit country
             t = teams.get(c[role], {"name": c[role], "colour": "#555"})
             x = xs[role]
             out.append(
@@ -314,7 +318,10 @@ def screen(doc: dict[str, Any]) -> dict[str, Any]:
         "timer": doc["timer"],
         "news": list(reversed(v["news"]))[:15],
         "phase": v["phase"],
+        "bots": doc.get("bots") or {},
+        "strategies": sorted(STRATEGIES),
     }
+    s["bots_sig"] = _sig(s["bots"], v["phase"] == "ended", [t["id"] for t in v["teams"]])
     # chat, newest first, with a channel label a person can read
     chat = []
     for line in reversed(doc["chat"][-80:]):
@@ -557,7 +564,15 @@ def join_url(request: Request, room: GameRoom) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 async def start_page(request: Request) -> HTMLResponse:
-    return page(request, "start.html", scenarios=_scenarios(), errors={}, form={})
+    return page(
+        request,
+        "start.html",
+        scenarios=_scenarios(),
+        errors={},
+        form={},
+        file_problems=[],
+        max_chars=api.MAX_SCENARIO_CHARS,
+    )
 
 
 @router.post("/start", response_class=HTMLResponse)
@@ -565,10 +580,22 @@ async def start_game(request: Request, hall: Hall) -> Response:
     form = await request.form()
     scenario = str(form.get("scenario", "mediterranean"))
     errors: dict[str, str] = {}
+    file_problems: list[str] = []
     spec_data: dict[str, Any] = {"scenario": scenario, "title": str(form.get("title", ""))}
-    teams = [str(t) for t in form.getlist(f"teams_{scenario}")]
-    if teams:
-        spec_data["teams"] = teams
+    upload = form.get("scenario_file")
+    text = ""
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        data = await upload.read(4 * (api.MAX_SCENARIO_CHARS + 1))
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            errors["scenario_file"] = _("The file is not text (UTF-8): is it the YAML file?")
+    if text:
+        spec_data["scenario_file"] = text  # the file's own teams, all of them
+    else:
+        teams = [str(t) for t in form.getlist(f"teams_{scenario}")]
+        if teams:
+            spec_data["teams"] = teams
     if form.get("rounds"):
         spec_data["rounds"] = form.get("rounds")
     timers = {}
@@ -592,7 +619,11 @@ async def start_game(request: Request, hall: Hall) -> Response:
                     field = f"timer_{e['loc'][1]}"
                 errors[field] = e["msg"]
         except ApiError as exc:
-            errors["teams" if exc.code == "invalid_teams" else "scenario"] = exc.message
+            if exc.code == "invalid_scenario" or (text and exc.code == "invalid_teams"):
+                errors["scenario_file"] = _("This scenario file cannot be used.")
+                file_problems = exc.problems or [exc.message]
+            else:
+                errors["teams" if exc.code == "invalid_teams" else "scenario"] = exc.message
         else:
             response.headers["location"] = f"/games/{created.game_id}/console"
             response.set_cookie(
@@ -604,7 +635,17 @@ async def start_game(request: Request, hall: Hall) -> Response:
                 secure=api.settings_of(request).cookie_secure,
             )
             return response
-    return page(request, "start.html", 422, scenarios=_scenarios(), errors=errors, form=dict(form))
+    kept = {k: v for k, v in form.items() if isinstance(v, str)}
+    return page(
+        request,
+        "start.html",
+        422,
+        scenarios=_scenarios(),
+        errors=errors,
+        form=kept,
+        file_problems=file_problems,
+        max_chars=api.MAX_SCENARIO_CHARS,
+    )
 
 
 # --- join: a code and a name, then a team -------------------------------------------------
@@ -785,6 +826,7 @@ def builder_context(
         "earmarks": [e.value for e in Earmark],
         "hints": AMOUNT_HINTS,
         "visa_levels": VISA_LEVELS,
+        "bots": doc.get("bots") or {},
     }
 
 
@@ -1069,6 +1111,7 @@ async def console_page(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         join_link=link,
         qr=qr_svg(link),
         projector_link=projector_link,
+        bot_pace=room.bot_pace,
     )
 
 
@@ -1144,6 +1187,44 @@ async def console_player(
         await api.move_player(hall, room, who, player_id, api.TeamChoice(team=team))
 
     return await attempt(move, _("Moved."))
+
+
+BOT_DONE = {
+    "seat": "{team} is now played by a bot ({strategy}).",
+    "unseat": "{team} is back in people's hands.",
+    "pace": "Bots now wait at least {seconds} s between two moves.",
+}
+
+
+@router.post("/games/{game_id}/console/bots", response_class=HTMLResponse)
+async def console_bots(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
+    """Give a team to a bot, change its strategy, take the team back, or set the pace:
+    the bot API's own functions do it."""
+    room, who = await _facilitator(request, hall, game_id)
+    form = await request.form()
+    op = str(form.get("op", ""))
+    team = str(form.get("team", ""))[:32]
+    name = room.state.scenario.team(team).name if team in room.state.teams else team
+    strategy = str(form.get("strategy", "reciprocator"))[:32]
+    seconds = str(form.get("seconds", "")).strip()
+
+    async def run() -> None:
+        if op == "seat":
+            body = bot_api.BotChoice(strategy=strategy)
+            await bot_api.seat_bot(hall, room, who, team, body)
+        elif op == "unseat":
+            await bot_api.unseat_bot(hall, room, who, team)
+        elif op == "pace":
+            try:
+                pace = float(seconds)
+            except ValueError:
+                raise ApiError(422, "invalid", _("Give the seconds as a number.")) from None
+            await bot_api.set_bot_pace(hall, room, who, bot_api.BotPace(seconds=pace))
+        else:
+            raise ApiError(422, "invalid", _("unknown operation"))
+
+    done = BOT_DONE.get(op, "")
+    return await attempt(run, _(done, team=name, strategy=strategy, seconds=seconds))
 
 
 @router.get("/games/{game_id}/console/look/{team}", response_class=HTMLResponse)
