@@ -9,12 +9,13 @@ from collections import deque
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class RequestSizeLimit:
-    """Answer 413 to a body over `max_bytes`, whether announced by Content-Length or not."""
+    """Answer 413 to a body over `max_bytes`, whether announced by Content-Length or not.
+
+    The body is read (up to `max_bytes`) before the app sees the request: an error raised
+    from inside the app's `receive` would reach FastAPI's body parser, which turns every
+    exception there into a 400 "error parsing the body".
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -33,29 +34,30 @@ class RequestSizeLimit:
                 if declared > self.max_bytes:
                     await self._refuse(send)
                     return
+        chunks: list[bytes] = []
         received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
                 await self._refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def buffered_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, buffered_receive, send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
