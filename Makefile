@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test test-fast lint bench bench-server clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Compact needs Python 3.11 or newer")'
@@ -36,6 +36,10 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+
+## Live fan-out of one server (100/500/1000 participants) against a bare websockets floor.
+bench-server: install
+	$(BIN)/python bench/server.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
