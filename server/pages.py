@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,13 +24,16 @@ from urllib.parse import quote
 import qrcode  # type: ignore[import-untyped]
 import qrcode.image.svg  # type: ignore[import-untyped]
 from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 
 from game_rules import load_scenario, shipped_scenarios
 from game_rules.actions import VISA_LEVELS, Earmark, TermType, parse_action
+from game_rules.analytics import batna_report
 from game_rules.bots import STRATEGIES
 from game_rules.errors import RuleError
 from server import api
@@ -43,7 +46,27 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
 
 log = logging.getLogger("compact.pages")
-router = APIRouter(include_in_schema=False)
+
+
+class HtmlErrors(APIRoute):
+    """Errors of page routes answer in HTML, never JSON: a readable page for a page
+    load, the message next to the form for an htmx request."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except (ApiError, RuleError) as exc:
+                return error_response(request, exc.status, exc.message)
+            except RequestValidationError:
+                return error_response(request, 422, _("The form was not filled in as expected."))
+
+        return handler
+
+
+router = APIRouter(include_in_schema=False, route_class=HtmlErrors)
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
 
@@ -442,6 +465,155 @@ def _presence_players(doc: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+# --- the debrief (GAME.md §7) -----------------------------------------------------------
+
+_DEBRIEFS: dict[str, tuple[int, dict[str, Any]]] = {}
+"""game id → (state version, debrief): the no-agreement run is replayed once per state."""
+
+DISCUSSION = (
+    "Partnership or pressure: what did coercion buy, and what did it cost in trust?",
+    "Quick deals or long-term ones: which agreements were still honoured at the end?",
+    "Security bias: how much of what was signed was about stopping people, how much about "
+    "legal pathways and livelihoods?",
+    "Who carried the cost: the migrants (deaths en route), the refugees, the treasuries?",
+)
+
+
+def debrief(room: GameRoom) -> dict[str, Any]:
+    """Everything the debrief shows, from the room's state (the game has ended: its
+    screens show the whole truth, as the facilitator sees it)."""
+    version = room.state.version
+    cached = _DEBRIEFS.get(room.id)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    report = batna_report(room.state)
+    v = room.document("facilitator")["view"]
+    teams = {t["id"]: t for t in v["teams"]}
+    names = {tid: t["name"] for tid, t in teams.items()}
+    rows = [
+        {"id": tid, "name": names[tid], "colour": teams[tid]["colour"], **report[tid]}
+        for tid in teams
+    ]
+    rows.sort(key=lambda r: -r["score"])
+    total = {k: sum(r[k] for r in rows) for k in ("score", "batna", "gain")}
+    # agreements: promised (100 %) vs delivered, per giver
+    agreements = []
+    delivered_all: list[float] = []
+    for a in v["agreements"]:
+        by_giver: dict[str, list[tuple[float, float]]] = {}
+        for c in a["compliance"]:
+            true = c.get("true", c["observed"])
+            by_giver.setdefault(c["giver"], []).append((true, c["observed"]))
+        kept = []
+        for giver, values in by_giver.items():
+            true_mean = sum(t for t, _o in values) / len(values)
+            seen_mean = sum(o for _t, o in values) / len(values)
+            delivered_all.extend(t for t, _o in values)
+            kept.append({"team": names.get(giver, giver), "true": true_mean, "seen": seen_mean})
+        agreements.append(
+            {
+                "id": a["id"],
+                "parties": [names.get(p, p) for p in a["parties"]],
+                "status": a["status"],
+                "signed_round": a.get("signed_round"),
+                "terms": a["terms"],
+                "kept": kept,
+            }
+        )
+    kept_share = sum(delivered_all) / len(delivered_all) if delivered_all else None
+    # trust: the matrix at the end, and the trust each team received, round by round
+    order = list(teams)
+    matrix = v.get("trust") or {}
+    trust_rows = [
+        (names[a], [None if a == b else matrix.get(a, {}).get(b) for b in order]) for a in order
+    ]
+    received = []
+    for b in order:
+        by_round: list[float] = []
+        for rec in v["history"]:
+            given = [row.get(b) for a, row in (rec.get("trust") or {}).items() if a != b]
+            given = [x for x in given if x is not None]
+            by_round.append(sum(given) / len(given) if given else 0.0)
+        received.append((names[b], teams[b]["colour"] or "#555", by_round))
+    trust_chart = line_chart(_("Trust received (average of the others), by round"), received)
+    # left on the table
+    left: list[str] = []
+    props = v.get("proposals", [])
+    unsigned = [p for p in props if p["status"] in ("rejected", "expired", "retracted")]
+    if unsigned:
+        counts = {
+            st: sum(1 for p in unsigned if p["status"] == st)
+            for st in ("rejected", "expired", "retracted")
+        }
+        left.append(
+            _(
+                "{n} proposal(s) never became an agreement: {r} rejected, {e} expired, "
+                "{w} withdrawn.",
+                n=len(unsigned),
+                r=counts["rejected"],
+                e=counts["expired"],
+                w=counts["retracted"],
+            )
+        )
+    signed_pairs = {
+        frozenset((x, y))
+        for a in v["agreements"]
+        for x in a["parties"]
+        for y in a["parties"]
+        if x != y
+    }
+    seen_pairs: set[frozenset[str]] = set()
+    for c in v["corridors"]:
+        stops = [c[k] for k in ("origin", "transit", "destination") if c.get(k)]
+        for i, x in enumerate(stops):
+            for y in stops[i + 1 :]:
+                pair = frozenset((x, y))
+                if x in teams and y in teams and pair not in signed_pairs | seen_pairs:
+                    seen_pairs.add(pair)
+                    left.append(
+                        _(
+                            "No agreement between {a} and {b}, who share the {c} corridor.",
+                            a=names[x],
+                            b=names[y],
+                            c=c["name"],
+                        )
+                    )
+    if kept_share is not None and kept_share < 99.5:
+        left.append(
+            _(
+                "Commitments were honoured at {k} % on average: the rest was promised and "
+                "not delivered.",
+                k=fmt(kept_share),
+            )
+        )
+    for r in rows:
+        if r["gain"] < 0:
+            left.append(
+                _(
+                    "{t} ended {g} points below its no-agreement outcome.",
+                    t=r["name"],
+                    g=fmt(-r["gain"], 1),
+                )
+            )
+    out = {
+        "rows": rows,
+        "total": total,
+        "agreements": agreements,
+        "kept_share": kept_share,
+        "order": [names[t] for t in order],
+        "trust_rows": trust_rows,
+        "trust_chart": trust_chart,
+        "left": left,
+        "prompts": [_(p) for p in DISCUSSION],
+        "names": names,
+        "rounds": len(v["history"]),
+    }
+    if len(_DEBRIEFS) > 64:
+        _DEBRIEFS.pop(next(iter(_DEBRIEFS)))
+    _DEBRIEFS[room.id] = (version, out)
+    return out
+
+
 # --- the websocket's html format -------------------------------------------------------
 
 
@@ -451,14 +623,26 @@ def render_live(document: dict[str, Any], audience_key: str, context: dict[str, 
     It runs inside the game's commit: it must never raise, or an accepted action would
     look failed. A rendering bug is logged and the screen gets a reload instruction.
     """
+    return _render_safely(document, readonly=False)
+
+
+def render_live_readonly(
+    document: dict[str, Any], audience_key: str, context: dict[str, Any]
+) -> str:
+    """The `html-readonly` format: a team's screen without its buttons, for the
+    facilitator's live look (`?audience=team:<id>`)."""
+    return _render_safely(document, readonly=True)
+
+
+def _render_safely(document: dict[str, Any], *, readonly: bool) -> str:
     try:
-        return _render_live(document)
+        return _render_live(document, readonly)
     except Exception:
         log.exception("rendering the html view of game %s failed", document.get("game_id"))
         return '<span id="audience-mark" data-key="reload" hidden hx-swap-oob="true"></span>'
 
 
-def _render_live(document: dict[str, Any]) -> str:
+def _render_live(document: dict[str, Any], readonly: bool = False) -> str:
     env = templates.env
     if document.get("type") == "presence":
         return env.get_template("live_presence.html").render(
@@ -467,7 +651,9 @@ def _render_live(document: dict[str, Any]) -> str:
     if document.get("type") != "view":
         return ""
     s = screen(document)
-    return env.get_template("live.html").render(s=s, game_id=document["game_id"], oob=True, _=_)
+    return env.get_template("live.html").render(
+        s=s, game_id=document["game_id"], oob=True, readonly=readonly, _=_
+    )
 
 
 templates.env.globals.update(
@@ -476,6 +662,7 @@ templates.env.globals.update(
 templates.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 templates.env.filters["num"] = lambda x: int(x) if isinstance(x, float) and x.is_integer() else x
 register_renderer("html", render_live)
+register_renderer("html-readonly", render_live_readonly)
 
 
 # --- who is calling ----------------------------------------------------------------------
@@ -518,6 +705,25 @@ def message(text: str, *, ok: bool, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         f'<span class="msg-{cls}" role="{role}">{escape(text)}</span>', status_code=status
     )
+
+
+ERROR_TITLES = {
+    401: "You are not in this game (yet)",
+    403: "This screen is not for this browser",
+    404: "Not found",
+    409: "Someone else got there first",
+    429: "Too many attempts",
+}
+
+
+def error_response(request: Request, status: int, text: str) -> HTMLResponse:
+    if request.headers.get("HX-Request"):
+        return message(text, ok=False, status=status)
+    title = _(ERROR_TITLES.get(status, "Something went wrong"))
+    text = text[:1].upper() + text[1:]
+    if text and text[-1] not in ".!?":
+        text += "."
+    return page(request, "error.html", status, title=title, text=text, code=status)
 
 
 def problems(exc: ValidationError) -> str:
@@ -1086,7 +1292,11 @@ async def _facilitator(
     room = await _room(hall, game_id)
     who = whoami(request, room)
     if who is None or who.role != "facilitator":
-        raise ApiError(403, "forbidden", _("only the facilitator can do that"))
+        raise ApiError(
+            403,
+            "forbidden",
+            _("only the facilitator can do that, in the browser that created the game"),
+        )
     return room, who
 
 
@@ -1269,13 +1479,12 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
         return response
     who = whoami(request, room)
     facilitator_here = who is not None and who.role == "facilitator"
-    projector_token = request.cookies.get(api.projector_cookie(game_id), "")
     if not facilitator_here and (who is None or who.role != "projector"):
         raise ApiError(403, "forbidden", _("open the projector link from the facilitator console"))
     doc = {**room.document("projector"), "timer": room.timer()}
-    # The websocket reads the seat and facilitator cookies but not the projector's: a
-    # projector on its own machine passes its (read-only) token in the socket's URL.
-    ws_query = "audience=projector" if facilitator_here else f"token={quote(projector_token)}"
+    # The socket reads the projector's cookie too: no token in this page. The facilitator
+    # (whose cookie the socket reads first) asks for the projector's screen.
+    ws_query = "&audience=projector" if facilitator_here else ""
     link = join_url(request, room)
     return page(
         request,
@@ -1287,6 +1496,18 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
         join_link=link,
         qr=qr_svg(link),
     )
+
+
+@router.get("/games/{game_id}/debrief", response_class=HTMLResponse)
+async def debrief_part(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
+    """The debrief section, loaded by every screen once the game has ended (the
+    no-agreement replay runs here, once per state, never inside a commit)."""
+    room = await _room(hall, game_id)
+    if whoami(request, room) is None:
+        raise ApiError(401, "unauthorised", _("join the game first"))
+    if room.state.phase.value != "ended":
+        return fragment("debrief.html", d=None, game_id=game_id)
+    return fragment("debrief.html", d=debrief(room), game_id=game_id)
 
 
 @router.get("/games/{game_id}/qr.svg")

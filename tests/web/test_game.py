@@ -235,13 +235,14 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
     expect(proj.locator("#proj-scores")).to_be_hidden()
     expect(union.locator("#news")).to_contain_text("Round 1")
 
+    # The facilitator looks at Sahelia's screen: live, read-only.
     look = fac.context.new_page()
     look.goto(f"/games/{game_id}/console/look/sahelia")
     expect(look.locator("#overview-h")).to_contain_text("Sahelia")
     expect(look.locator("#ag-a1")).to_be_visible()
+    expect(look.locator("body")).to_have_attribute("data-connected", "1")
     expect(look.get_by_role("button", name="Accept")).to_have_count(0)
     check_accessibility(look, "look")
-    look.close()
 
     # --- round 2, to its resolution --------------------------------------------------------------
     for phase in ("Briefing", "Negotiation", "Implementation"):
@@ -249,6 +250,14 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
         for page in everyone:
             phase_is(page, phase)
             expect(page.locator("#status .round")).to_contain_text("Round 2")
+        if phase == "Negotiation":
+            phase_is(look, "Negotiation")  # the look follows the game, no reload
+            sahelia.locator(".chat-form").get_by_label("To", exact=True).select_option("team")
+            sahelia.locator(".chat-form").get_by_label("Message", exact=True).fill("Hold firm")
+            sahelia.locator(".chat-form").get_by_role("button", name="Send").click()
+            expect(look.locator("#chat-log")).to_contain_text("Hold firm")
+            expect(look.locator("#implementation button")).to_have_count(0)
+            look.close()
     union.locator("#impl-form").get_by_role("button", name="Submit decisions").click()
     expect(union.locator("#implementation")).to_contain_text("decisions are in")
     facilitator_does(fac, "advance", "Next phase")
@@ -265,6 +274,28 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
     expect(coast.locator("#results .scores li")).to_have_count(3)
 
     for page, screen in ((union, "participant-results"), (fac, "console"), (proj, "projector")):
+        check_accessibility(page, screen)
+        screenshots(page, screen)
+
+    # --- the end: a debrief on every screen ------------------------------------------------------
+    fac.once("dialog", lambda d: d.accept())
+    fac.get_by_role("button", name="End the game").click()
+    for page in everyone:
+        phase_is(page, "Ended")
+        debrief = page.locator("#debrief")
+        expect(debrief.get_by_role("heading", name="Gain from partnership")).to_be_visible()
+        expect(debrief.locator("tbody tr").first).to_contain_text(re.compile(r"\d"))
+        expect(debrief).to_contain_text("a1")
+        expect(debrief).to_contain_text("promised 100 %, delivered")
+        expect(debrief.locator(".trust-matrix tbody tr")).to_have_count(3)
+        expect(debrief.get_by_role("heading", name="Left on the table")).to_be_visible()
+    # Union and Coastland share a corridor and never signed: it is on the table.
+    expect(union.locator("#debrief .left")).to_contain_text("Coastland")
+    for page, screen in (
+        (union, "debrief-participant"),
+        (fac, "debrief-console"),
+        (proj, "debrief-projector"),
+    ):
         check_accessibility(page, screen)
         screenshots(page, screen)
 

@@ -109,3 +109,16 @@ def test_an_uploaded_scenario_and_a_bot_seated_from_the_console(
     expect(bots.locator("#bot-marenia")).to_contain_text("played by people")
     expect(ana.locator("#overview .trust")).not_to_contain_text("played by a bot")
     check_accessibility(fac, "console-bots")
+
+    # --- the console in another browser: a readable page, not JSON ----------------------------
+    stranger = new_context(360, 780).new_page()
+    response = stranger.goto(fac.url)
+    assert response is not None and response.status == 403
+    expect(stranger.get_by_role("heading", level=1)).to_have_text(
+        "This screen is not for this browser"
+    )
+    stranger.get_by_role("link", name="Start page").click()
+    expect(stranger.get_by_role("heading", name="Start a game")).to_be_visible()
+    stranger.go_back()
+    check_accessibility(stranger, "error-page")
+    screenshots(stranger, "error-page")
