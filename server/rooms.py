@@ -298,6 +298,7 @@ class GameRoom:
             "timer": self.timer(),
             "players": players,
             "bots": {t: b.strategy for t, b in self.bots.items()},
+            "bot_pace": self.bot_pace,
             "chat": chat,
             "view": view(self.state, audience_of(key)),
             "debrief": self.debrief(),
