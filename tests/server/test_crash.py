@@ -52,7 +52,13 @@ class ServerProcess:
     async def start(self) -> float:
         """Start and wait until /healthz answers; returns the time it was ready."""
         self.starts += 1
-        env = {**os.environ, "DATABASE_URL": self.database_url, "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            # Snapshots every few actions: the restart loads one and folds the log after it.
+            "COMPACT_SNAPSHOT_EVERY": "3",
+            "PYTHONUNBUFFERED": "1",
+        }
         log = (self.workdir / f"server-{self.starts}.log").open("wb")
         self.proc = subprocess.Popen(
             [str(COMPACT), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
