@@ -88,6 +88,17 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+TITLE_MAX_CHARS = 120
+"""The games table's title column holds this many characters."""
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` as a title: no control characters (PostgreSQL refuses NUL), single spaces,
+    at most `limit` characters."""
+    cleaned = " ".join("".join(ch if ch >= " " else " " for ch in text).split())
+    return cleaned[:limit].rstrip()
+
+
 def normalise_join_code(code: str) -> str:
     return code.strip().upper().replace("-", "").replace(" ", "")
 
@@ -444,6 +455,7 @@ class GameHall:
         facilitator_token, projector_token = new_token(), new_token()
         state = new_game(scenario, seed)
         now = time.time()
+        title = one_line(title, TITLE_MAX_CHARS) or one_line(scenario.name, TITLE_MAX_CHARS)
 
         def write() -> Game:
             for _attempt in range(8):
