@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.routing import APIRoute
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from game_rules.library import SCENARIO_DIR
 from game_rules.views import PUBLIC_INDICATORS
 from server import api, rooms
 from tests.server.conftest import LiveServer
@@ -37,6 +39,7 @@ SECRET_OFFER = "PRIVATE-union-coastland-offer-7f3a"
 SECRET_TEAM_CHAT = "PRIVATE-coastland-team-chat-9a1c"
 SECRET_BILATERAL = "PRIVATE-union-coastland-bilateral-5c2e"
 SECRET_UNION_TEAM = "PRIVATE-union-team-chat-0d4b"
+MEDITERRANEAN = (SCENARIO_DIR / "mediterranean.yaml").read_text(encoding="utf-8")
 MARKERS = (SECRET_OFFER, SECRET_TEAM_CHAT, SECRET_BILATERAL, SECRET_UNION_TEAM)
 
 
@@ -650,3 +653,26 @@ async def test_malformed_json_and_wrong_phase_are_clear_and_change_nothing(scene
     assert len(err["message"]) > 5
     assert await scene.log_length() == before
     assert (await scene.fac.get("/api/games/{g}/export")).json()["state"] == state_before
+
+
+async def test_titles_with_control_characters_or_too_long_are_cleaned_not_a_500(
+    browsers: Callable[[], Browser],
+) -> None:
+    """A title goes into a bounded text column: PostgreSQL refuses NUL and overlong text."""
+    fac = browsers()
+    r = await fac.http.post(
+        "/api/games",
+        content=b'{"title": "Week\\u0000 one\\n\\u0007course"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+    fac.token, fac.game_id = r.json()["facilitator_token"], r.json()["game_id"]
+    title = (await fac.get("/api/games/{g}/view")).json()["title"]
+    assert "\x00" not in title and "\x07" not in title and "Week" in title
+    data = yaml.safe_load(MEDITERRANEAN)
+    data["id"], data["name"] = "long_named", "A very long scenario name " * 10
+    r = await fac.http.post("/api/games", json={"scenario_file": yaml.safe_dump(data)})
+    assert r.status_code == 201, r.text
+    fac.token, fac.game_id = r.json()["facilitator_token"], r.json()["game_id"]
+    title = (await fac.get("/api/games/{g}/view")).json()["title"]
+    assert 0 < len(title) <= 120 and title.startswith("A very long scenario name")
