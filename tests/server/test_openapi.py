@@ -1,9 +1,10 @@
 """The API as its OpenAPI document describes it, fuzzed by schemathesis: no 5xx, ever.
 
-A real server (uvicorn in a thread, on a SQLite file) holds a game with a facilitator and a
-seated player; generated requests aim at that game (its id, a real player id, a real team
-and its join code replace the generated path parameters) so they reach the code behind the
-authentication, and each is sent with the facilitator's token and with the player's.
+A real server (uvicorn in a thread, on SQLite and on PostgreSQL) holds a game with a
+facilitator and a seated player; generated requests aim at that game (its id, a real
+player id, a real team and its join code replace the generated path parameters) so they
+reach the code behind the authentication, and each is sent with the facilitator's token
+and with the player's.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,9 +30,7 @@ from tests.server.conftest import free_socket
 
 
 class ThreadedServer:
-    def __init__(self, database: Path) -> None:
-        url = f"sqlite:///{database}"
-        upgrade(url)
+    def __init__(self, url: str) -> None:
         self.app = create_app(Settings(database_url=url))
         self.sock = free_socket()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
@@ -58,9 +56,16 @@ class ThreadedServer:
         self.sock.close()
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    with ThreadedServer(tmp_path_factory.mktemp("openapi") / "compact.db") as server:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('openapi') / 'compact.db'}"
+        upgrade(url)
+    with ThreadedServer(url) as server:
         with httpx.Client(base_url=server.url) as client:
             game = client.post("/api/games", json={"scenario": "mediterranean", "seed": 3})
             assert game.status_code == 201, game.text
@@ -108,7 +113,7 @@ def test_no_operation_answers_with_a_server_error(
 
         @given(case=operation.as_strategy(generation_mode=mode, path_parameters=fixed or None))
         @settings(
-            max_examples=15,
+            max_examples=10,
             deadline=None,
             derandomize=True,
             database=None,
