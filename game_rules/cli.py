@@ -268,7 +268,8 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
 ) -> None:
-    """Run the game server (applies database migrations first)."""
+    """Run the game server (on SQLite it applies the migrations first; on PostgreSQL run
+    `compact db upgrade`)."""
     from server.cli import serve as run_server  # the server is a layer above the rules
 
     run_server(host=host, port=port)

@@ -94,7 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        extra: dict[str, Any] = {"retryable": True} if exc.status == 409 else {}
+        # Only a lost race is worth retrying; a full game or an ended one stays so.
+        extra: dict[str, Any] = {"retryable": True} if exc.code == "conflict" else {}
         if exc.status == 429:
             extra["retry_after"] = 60
         if exc.problems:

@@ -69,6 +69,7 @@ class Connection:
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     _queue: asyncio.Queue[str] = field(init=False)
     _sender: asyncio.Task[None] | None = field(default=None, init=False)
+    _newest_view: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue(maxsize=self.queue_size)
@@ -77,17 +78,24 @@ class Connection:
         self._sender = asyncio.create_task(self._send_loop(), name=f"ws-sender-{self.game_id}")
 
     def offer(self, text: str, *, full_view: bool) -> None:
-        """Queue `text` without waiting. A full queue is replaced by this one full view."""
+        """Queue `text` without waiting. A full queue is replaced by the newest full view
+        (and then `text`, if it is a reply or presence): a slow client skips to the present
+        but never loses the screen it should be showing."""
         if self.closed.is_set():
             return
+        if full_view:
+            self._newest_view = text
         try:
             self._queue.put_nowait(text)
         except asyncio.QueueFull:
             self.resyncs += 1
             while not self._queue.empty():
                 self._queue.get_nowait()
-            if full_view:
-                self._queue.put_nowait(text)
+            if self._newest_view is not None:
+                self._queue.put_nowait(self._newest_view)
+            if not full_view:
+                with contextlib.suppress(asyncio.QueueFull):
+                    self._queue.put_nowait(text)
 
     async def _send_loop(self) -> None:
         try:

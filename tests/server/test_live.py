@@ -198,3 +198,22 @@ async def test_the_facilitator_may_watch_a_teams_screen_and_nobody_else_may(
     union = await table.teams["union"].open_tab("audience=team:sahelia")
     own = await union.until(lambda m: m["type"] == "view")
     assert own["audience"] == "team:union"
+
+
+async def test_a_slow_connection_keeps_its_newest_view_when_replies_overflow() -> None:
+    sock = _StuckSocket()
+    conn = Connection(sock, "g", "team:union", "json", None, queue_size=3, send_timeout=30)
+    conn.start()
+    conn.offer("view 1", full_view=True)
+    for i in range(6):
+        conn.offer(f"pong {i}", full_view=False)
+    sock.release.set()
+
+    async def drained() -> None:
+        while "pong 5" not in sock.sent:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(drained(), 5)
+    # The queue overflowed twice; each time the view was kept ahead of the newest reply.
+    assert sock.sent == ["view 1", "pong 4", "pong 5"]
+    await conn.stop()
