@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -43,9 +45,34 @@ def _readable(exc: RequestValidationError) -> tuple[int, str, list[str]]:
     return status, "; ".join(problems) or "invalid request", problems
 
 
+_TOKEN_IN_URL = re.compile(r"(\btoken=)[^&\s\"]+")
+
+
+class RedactTokens(logging.Filter):
+    """Access logs print URLs, and a websocket URL may carry `?token=…`: never log it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_URL.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        if isinstance(record.msg, str) and "token=" in record.msg:
+            record.msg = _TOKEN_IN_URL.sub(r"\1[redacted]", record.msg)
+        return True
+
+
+def _redact_server_logs() -> None:
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The server, on the database of `settings`; refuses an un-migrated database."""
     settings = settings or Settings()
+    _redact_server_logs()
     engine = make_engine(settings.database_url)
     try:
         check_migrated(engine)
