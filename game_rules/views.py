@@ -105,9 +105,9 @@ def view(state: GameState, audience: Audience) -> dict[str, Any]:
         "event_deck": (
             [{"id": c.id, "title": c.title} for c in state.scenario.events.deck] if full else []
         ),
-        "coercions": [c.model_dump() for c in state.coercions],
+        "coercions": [_flat(c) for c in state.coercions],
         "news": [
-            n.model_dump()
+            _flat(n)
             for n in [
                 n
                 for n in state.news
@@ -130,6 +130,12 @@ def view(state: GameState, audience: Audience) -> dict[str, Any]:
         out["trust"] = {a: dict(row) for a, row in state.trust.items()}
         out["team_details"] = {tid: _own_team(state, tid) for tid in state.teams}
     return out
+
+
+def _flat(model: BaseModel) -> dict[str, Any]:
+    """`model_dump()` of a model whose fields are plain values (or lists of them), at a
+    fraction of the cost: views are built for every bot move of a balance run."""
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in model.__dict__.items()}
 
 
 def _public_team(state: GameState, tid: str) -> dict[str, Any]:
@@ -169,13 +175,13 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
     decision = team.decision
     return {
         "id": tid,
-        "mandate": [o.model_dump() for o in team.mandate],
-        "support_drivers": [o.model_dump() for o in spec.support.drivers],
+        "mandate": [_flat(o) for o in team.mandate],
+        "support_drivers": [_flat(o) for o in spec.support.drivers],
         "support_threshold": spec.support.threshold,
         "support_responsiveness": spec.support.responsiveness,
         "treasury": round(team.treasury, 1),
         "income": round(team.income, 1),
-        "policies": team.policies.model_dump(),
+        "policies": _flat(team.policies),
         "decision": decision.model_dump() if decision else None,
         "decision_cost": decision_cost(state, tid, decision) if decision else None,
         "current_policies_cost": decision_cost(
@@ -230,7 +236,7 @@ def _round_record(
     out: dict[str, Any] = {
         "round": rec.round,
         "year": rec.year,
-        "corridors": {cid: f.model_dump() for cid, f in rec.corridors.items()},
+        "corridors": {cid: _flat(f) for cid, f in rec.corridors.items()},
         "indicators": indicators,
         "support": rec.support,
         "events": rec.events,
