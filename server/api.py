@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import update
 from sqlmodel import col
 
-from game_rules import load_scenario, perform, shipped_scenarios
+from game_rules import load_scenario, shipped_scenarios
 from game_rules.actions import FACILITATOR_ACTIONS, Action, TeamId
 from game_rules.scenario import Scenario, ScenarioError, parse_scenario_text
 from game_rules.state import Phase
@@ -33,6 +33,7 @@ from server.rooms import (
     Principal,
     Seat,
     Step,
+    engine_step,
     new_token,
     token_hash,
 )
@@ -563,21 +564,8 @@ async def act(hall: Hall, room: Room, who: Caller, action: Annotated[Action, Bod
 async def perform_action(hall: GameHall, room: GameRoom, who: Principal, action: Action) -> Any:
     if action.kind in FACILITATOR_ACTIONS and who.role != "facilitator":
         raise forbidden("only the facilitator can do that")
-    actor = who.actor()
-    seen = room.seq
-
-    def do(room: GameRoom, now: float) -> Step:
-        notices = perform(room.state, actor, action)
-        entry = LogEntry(
-            action.kind,
-            actor.role,
-            action.model_dump(mode="json"),
-            actor.team,
-            who.seat.id if who.seat else None,
-        )
-        return Step(entry, notices=notices)
-
-    return await hall.commit(room.id, do, seen_seq=seen)
+    step = engine_step(who.actor(), action, who.seat.id if who.seat else None)
+    return await hall.commit(room.id, step, seen_seq=room.seq)
 
 
 # --- chat and announcements -----------------------------------------------------------

@@ -21,7 +21,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from game_rules import perform
 from game_rules.actions import Accept, Action, Actor, Counter, Propose, Reject, SetReady
 from game_rules.bots import STRATEGIES, Bot, public_rules, strategy
 from game_rules.errors import RuleError
@@ -30,7 +29,7 @@ from game_rules.views import Audience, view
 from server.api import ERRORS, Facilitator, Hall, Room, TeamId
 from server.errors import ApiError
 from server.models import ChatMessage
-from server.rooms import ChatLine, GameHall, GameRoom, LogEntry, Step
+from server.rooms import ChatLine, GameHall, GameRoom, LogEntry, Step, engine_step
 
 log = logging.getLogger("compact.bots")
 
@@ -185,18 +184,11 @@ class BotTable:
         return min(1.0, seat.turns / max(NO_TIMER_TURNS - 1, 1))
 
     async def _commit(self, room: GameRoom, seat: BotSeat, action: Action) -> None:
-        actor = Actor.of_team(seat.team)
+        step = engine_step(Actor.of_team(seat.team), action, f"{BOT_PREFIX}{seat.strategy}")
 
         def move(room: GameRoom, now: float) -> Step:
-            notices = perform(room.state, actor, action)
-            entry = LogEntry(
-                action.kind,
-                actor.role,
-                action.model_dump(mode="json"),
-                seat.team,
-                f"{BOT_PREFIX}{seat.strategy}",
-            )
-            return Step(entry, notices=notices)
+            _still_seated(room, seat)
+            return step(room, now)
 
         await self.hall.commit(room.id, move, seen_seq=room.seq)
 
@@ -205,6 +197,7 @@ class BotTable:
         seat.said.append(text)
 
         def say(room: GameRoom, now: float) -> Step:
+            _still_seated(room, seat)
             seq = room.seq + 1
             room.chat.append(ChatLine(seq, "bilateral", seat.team, partner, author, text, now))
             row = ChatMessage(
@@ -222,6 +215,13 @@ class BotTable:
             return Step(entry, rows=[row])
 
         await self.hall.commit(room.id, say, seen_seq=None)
+
+
+def _still_seated(room: GameRoom, seat: BotSeat) -> None:
+    """A bot decides outside the game's lock: the facilitator may have taken its team back
+    (or given it another strategy) before its move reaches the log."""
+    if room.bots.get(seat.team) is not seat:
+        raise ApiError(409, "conflict", f"the bot no longer plays {seat.team}")
 
 
 def _partner(action: Action, me: str, room: GameRoom) -> str | None:

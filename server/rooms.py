@@ -341,6 +341,19 @@ class GameRoom:
 SnapshotFn = Callable[[GameRoom, float], Step]
 
 
+def engine_step(actor: Actor, action: Action, player_id: str | None) -> SnapshotFn:
+    """The step of one rules-engine action, by a person (`player_id`) or a bot."""
+
+    def step(room: GameRoom, now: float) -> Step:
+        notices = perform(room.state, actor, action)
+        entry = LogEntry(
+            action.kind, actor.role, action.model_dump(mode="json"), actor.team, player_id
+        )
+        return Step(entry, notices=notices)
+
+    return step
+
+
 class GameHall:
     """All rooms of this server process, loaded from the database on demand."""
 
