@@ -384,7 +384,9 @@ async def _room_by_code(hall: GameHall, request: Request, code: str) -> GameRoom
     client = _client(request)
     wait = limiter.retry_after(client)
     if wait:
-        raise ApiError(429, "too_many_attempts", f"too many wrong codes: wait {wait:.0f} s")
+        exc = ApiError(429, "too_many_attempts", f"too many wrong codes: wait {wait:.0f} s")
+        exc.retry_after = wait
+        raise exc
     room = await hall.find_by_code(code)
     if room is None:
         limiter.miss(client)

@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Only a lost race is worth retrying; a full game or an ended one stays so.
         extra: dict[str, Any] = {"retryable": True} if exc.code == "conflict" else {}
         if exc.status == 429:
-            extra["retry_after"] = 60
+            extra["retry_after"] = exc.retry_after if exc.retry_after is not None else 60
         if exc.problems:
             extra["problems"] = exc.problems
         return _error(exc.status, exc.code, exc.message, **extra)

@@ -16,6 +16,8 @@ class ApiError(Exception):
         self.message = message
         self.problems = problems
         """each problem on its own, when there are several (an uploaded scenario's)"""
+        self.retry_after: float | None = None
+        """for a 429: seconds until the caller may try again"""
 
 
 class Conflict(ApiError):
