@@ -63,7 +63,8 @@ def _act(game: BotGame, tid: str, t: float) -> None:
     state = game.state
     bot = game.bots[tid]
     actor = Actor.of_team(tid)
-    for action in bot.act(view(state, Audience.of_team(tid)), t):
+    seen = view(state, Audience.of_team(tid), news=0, closed_proposals=False)
+    for action in bot.act(seen, t):
         try:
             perform(state, actor, action)
         except RuleError:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from game_rules.rules import decision_cost, term_cost
-from game_rules.state import Decision, GameState, Phase
+from game_rules.state import Decision, GameState, Phase, ProposalStatus
 
 PUBLIC_INDICATORS = frozenset(
     {
@@ -62,8 +62,12 @@ class Audience(BaseModel):
         return f"team:{self.team}" if self.kind == "team" else self.kind
 
 
-def view(state: GameState, audience: Audience) -> dict[str, Any]:
-    """A JSON-ready dict of what `audience` may see of `state`."""
+def view(
+    state: GameState, audience: Audience, *, news: int = 60, closed_proposals: bool = True
+) -> dict[str, Any]:
+    """A JSON-ready dict of what `audience` may see of `state`: the last `news` items of
+    the news, and proposals already closed only if `closed_proposals` (a bot playing a
+    balance run reads neither, and views are most of the cost of a bot game)."""
     if audience.kind == "team" and audience.team not in state.teams:
         raise KeyError(f"no team {audience.team!r}")
     full = audience.kind == "facilitator"
@@ -112,14 +116,18 @@ def view(state: GameState, audience: Audience) -> dict[str, Any]:
                 n
                 for n in state.news
                 if n.teams is None or full or (me is not None and me in n.teams)
-            ][-60:]
-        ],
+            ][-news:]
+        ]
+        if news
+        else [],
         "history": [_round_record(state, rec, me, full, show_scores) for rec in state.history],
     }
     if me is not None:
         out["me"] = _own_team(state, me)
         out["proposals"] = [
-            p.model_dump(mode="json") for p in state.proposals.values() if me in p.parties
+            p.model_dump(mode="json")
+            for p in state.proposals.values()
+            if me in p.parties and (closed_proposals or p.status is ProposalStatus.proposed)
         ]
         out["trust"] = {
             "in_others": dict(state.trust[me]),
