@@ -63,7 +63,7 @@ def _act(game: BotGame, tid: str, t: float) -> None:
     state = game.state
     bot = game.bots[tid]
     actor = Actor.of_team(tid)
-    seen = view(state, Audience.of_team(tid), news=0, closed_proposals=False)
+    seen = view(state, Audience.of_team(tid), news=0, closed_proposals=False, history=1)
     for action in bot.act(seen, t):
         try:
             perform(state, actor, action)

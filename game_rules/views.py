@@ -63,11 +63,17 @@ class Audience(BaseModel):
 
 
 def view(
-    state: GameState, audience: Audience, *, news: int = 60, closed_proposals: bool = True
+    state: GameState,
+    audience: Audience,
+    *,
+    news: int = 60,
+    closed_proposals: bool = True,
+    history: int | None = None,
 ) -> dict[str, Any]:
     """A JSON-ready dict of what `audience` may see of `state`: the last `news` items of
     the news, and proposals already closed only if `closed_proposals` (a bot playing a
-    balance run reads neither, and views are most of the cost of a bot game)."""
+    balance run reads neither, and views are most of the cost of a bot game), and the last
+    `history` round records (None: all)."""
     if audience.kind == "team" and audience.team not in state.teams:
         raise KeyError(f"no team {audience.team!r}")
     full = audience.kind == "facilitator"
@@ -120,7 +126,12 @@ def view(
         ]
         if news
         else [],
-        "history": [_round_record(state, rec, me, full, show_scores) for rec in state.history],
+        "history": [
+            _round_record(state, rec, me, full, show_scores)
+            for rec in (state.history if history is None else state.history[-history:])
+        ]
+        if history != 0
+        else [],
     }
     if me is not None:
         out["me"] = _own_team(state, me)
@@ -193,7 +204,9 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
         "decision": decision.model_dump() if decision else None,
         "decision_cost": decision_cost(state, tid, decision) if decision else None,
         "current_policies_cost": decision_cost(
-            state, tid, Decision(compliance={}, policies=team.policies)
+            state,
+            tid,
+            Decision.model_construct(compliance={}, policies=team.policies, defaulted=False),
         ),
         "costs": {"enforcement_per_point": m.enforcement_cost},
         "commitments": commitments,
