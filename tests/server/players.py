@@ -160,6 +160,25 @@ def deal(proposer: str = "union", partner: str = "sahelia") -> dict[str, Any]:
     }
 
 
+def union_coastland_deal(message: str = "") -> dict[str, Any]:
+    """A legal proposal between destination and transit: funding for border cooperation."""
+    return {
+        "kind": "propose",
+        "parties": ["union", "coastland"],
+        "terms": [
+            {
+                "type": "funding",
+                "giver": "union",
+                "receiver": "coastland",
+                "amount": 100,
+                "earmark": "border_management",
+            },
+            {"type": "border_cooperation", "giver": "coastland", "receiver": "union", "amount": 60},
+        ],
+        "message": message,
+    }
+
+
 class Table:
     """A facilitator and one seated browser per team of a Mediterranean game."""
 

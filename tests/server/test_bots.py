@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.server.conftest import LiveServer
-from tests.server.players import Browser, deal
+from tests.server.players import Browser, deal, union_coastland_deal
 
 WAIT = 60.0
 
@@ -94,27 +94,7 @@ async def test_the_facilitator_takes_a_team_back_from_its_bot(browsers) -> None:
     taken_back = max(e["seq"] for e in await _log(fac))
     seen = {p["id"] for p in (await fac.get("/api/games/{g}/view")).json()["view"]["proposals"]}
     await human.act(deal("union", "sahelia"))
-    await human.act(
-        {
-            "kind": "propose",
-            "parties": ["union", "coastland"],
-            "terms": [
-                {
-                    "type": "funding",
-                    "giver": "union",
-                    "receiver": "coastland",
-                    "amount": 50,
-                    "earmark": "refugee_hosting",
-                },
-                {
-                    "type": "border_cooperation",
-                    "giver": "coastland",
-                    "receiver": "union",
-                    "amount": 40,
-                },
-            ],
-        }
-    )
+    await human.act(union_coastland_deal())
     mine = [
         p
         for p in (await fac.get("/api/games/{g}/view")).json()["view"]["proposals"]

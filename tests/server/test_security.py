@@ -30,7 +30,7 @@ from game_rules.library import SCENARIO_DIR
 from game_rules.views import PUBLIC_INDICATORS
 from server import api, rooms
 from tests.server.conftest import LiveServer
-from tests.server.players import WAIT, Browser, Tab, deal, seat_table
+from tests.server.players import WAIT, Browser, Tab, deal, seat_table, union_coastland_deal
 
 ATTACKER = "sahelia"
 VICTIMS = ("union", "coastland")
@@ -41,24 +41,6 @@ SECRET_BILATERAL = "PRIVATE-union-coastland-bilateral-5c2e"
 SECRET_UNION_TEAM = "PRIVATE-union-team-chat-0d4b"
 MEDITERRANEAN = (SCENARIO_DIR / "mediterranean.yaml").read_text(encoding="utf-8")
 MARKERS = (SECRET_OFFER, SECRET_TEAM_CHAT, SECRET_BILATERAL, SECRET_UNION_TEAM)
-
-
-def union_coastland_deal(message: str = "") -> dict[str, Any]:
-    return {
-        "kind": "propose",
-        "parties": ["union", "coastland"],
-        "terms": [
-            {
-                "type": "funding",
-                "giver": "union",
-                "receiver": "coastland",
-                "amount": 100,
-                "earmark": "border_management",
-            },
-            {"type": "border_cooperation", "giver": "coastland", "receiver": "union", "amount": 60},
-        ],
-        "message": message,
-    }
 
 
 # --- walking what an attacker receives ------------------------------------------------
