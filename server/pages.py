@@ -41,6 +41,7 @@ from server import bots as bot_api
 from server.errors import ApiError
 from server.live import register_renderer
 from server.rooms import GameHall, GameRoom, Principal
+from web.i18n import _
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
@@ -68,14 +69,6 @@ class HtmlErrors(APIRoute):
 
 router = APIRouter(include_in_schema=False, route_class=HtmlErrors)
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-
-
-def _(text: str, **values: Any) -> str:
-    """The one translation function every string a person reads goes through.
-
-    English only for now; a catalogue lookup goes here when French or Arabic arrive.
-    """
-    return text.format(**values) if values else text
 
 
 # --- formatting helpers, shared by pages and live fragments --------------------------
