@@ -1,6 +1,8 @@
-"""The `compact` command: play bot games, check scenarios, and run the server.
+"""The rules' commands of `compact`: play bot games, check scenarios, balance runs.
 
 This module is the I/O edge of the rules (printing, files); the rules themselves are not.
+The `compact` program itself lives in `server/cli.py`, which mounts these commands next to
+`serve` and `db upgrade`: nothing in `game_rules` imports the server.
 """
 
 from __future__ import annotations
@@ -25,9 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 scenario_app = typer.Typer(help="Work with scenario files.", no_args_is_help=True)
-db_app = typer.Typer(help="The game database.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
-app.add_typer(db_app, name="db")
 
 
 @scenario_app.command("check")
@@ -261,26 +261,6 @@ def balance(
         )
     if failed:
         raise typer.Exit(1)
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port")] = 8000,
-) -> None:
-    """Run the game server (on SQLite it applies the migrations first; on PostgreSQL run
-    `compact db upgrade`)."""
-    from server.cli import serve as run_server  # the server is a layer above the rules
-
-    run_server(host=host, port=port)
-
-
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Apply database migrations to the configured database."""
-    from server.cli import db_upgrade as upgrade
-
-    upgrade()
 
 
 def main() -> None:

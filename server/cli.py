@@ -1,5 +1,10 @@
-"""`compact serve` and `compact db upgrade` (mounted by game_rules/cli.py), also runnable as
-`python -m server.cli serve|db-upgrade`."""
+"""The `compact` program: the rules' commands (`play`, `balance`, `scenario …`, from
+`game_rules.cli`) and the server's own (`serve`, `db upgrade`).
+
+The entry point lives here, a layer above the rules, so that the rules package never
+imports the server (ARCHITECTURE: imports run one way). `python -m server.cli …` runs the
+same program.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,18 @@ from typing import Annotated
 
 import typer
 
+from game_rules.cli import app as rules_app
 from server.db import current_revision, is_sqlite, make_engine, upgrade
 from server.settings import Settings
 
-serve_app = typer.Typer(help="The game server.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Compact: a negotiation game on migration partnerships.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(rules_app)  # no name: the rules' commands sit at the top level
+db_app = typer.Typer(help="The game database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 
 def db_upgrade() -> None:
@@ -53,21 +66,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
     )
 
 
-@serve_app.command("serve")
+@app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     reload: Annotated[bool, typer.Option(help="restart on code changes (development)")] = False,
 ) -> None:
-    """Run the game server (applies SQLite migrations first)."""
+    """Run the game server (on SQLite it applies the migrations first; on PostgreSQL run
+    `compact db upgrade`)."""
     serve(host=host, port=port, reload=reload)
 
 
-@serve_app.command("db-upgrade")
+@db_app.command("upgrade")
 def db_upgrade_command() -> None:
-    """Apply database migrations to DATABASE_URL."""
+    """Apply database migrations to DATABASE_URL (default: the SQLite file)."""
     db_upgrade()
 
 
+def main() -> None:
+    app()
+
+
 if __name__ == "__main__":
-    serve_app()
+    main()

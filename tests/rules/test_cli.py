@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from game_rules.cli import app
 
 COMPACT = Path(sys.executable).parent / "compact"
-CMD = [str(COMPACT)] if COMPACT.exists() else [sys.executable, "-m", "game_rules.cli"]
+CMD = [str(COMPACT)] if COMPACT.exists() else [sys.executable, "-m", "server.cli"]
 runner = CliRunner()
 
 
@@ -156,3 +156,16 @@ def test_scenario_file_path_works(tmp_path: Path) -> None:
     result = runner.invoke(app, ["play", "--scenario", str(copy), "--seed", "7", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["scenario"] == "mediterranean"
+
+
+def test_the_compact_program_has_the_rules_and_the_server_commands() -> None:
+    """One program: the rules' commands and `serve` / `db upgrade`, mounted from the
+    server's side so that the rules package never imports the server."""
+    top = compact("--help")
+    assert top.returncode == 0, top.stderr
+    for command in ("play", "balance", "scenario", "serve", "db"):
+        assert command in top.stdout, command
+    db = compact("db", "--help")
+    assert db.returncode == 0 and "upgrade" in db.stdout
+    serve = compact("serve", "--help")
+    assert serve.returncode == 0 and "--port" in serve.stdout

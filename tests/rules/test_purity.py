@@ -152,3 +152,25 @@ def test_importing_the_engine_pulls_in_no_server_or_database() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+def test_no_rules_module_imports_the_server_or_the_web_layer(path: Path) -> None:
+    """Imports run one way (server → web → game_rules), the I/O edges included: the
+    `compact` program that starts the server lives in `server/cli.py`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    wrong = []
+    for node in ast.walk(tree):
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+            else []
+        )
+        wrong += [
+            f"{path.name}:{node.lineno} imports {n}"
+            for n in names
+            if n.split(".")[0] in ("server", "web")
+        ]
+    assert wrong == []
