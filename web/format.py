@@ -1,0 +1,85 @@
+"""How numbers, labels, terms and conditions read on a screen.
+
+Plain functions of the view document's values: the templates, the charts and the screen
+models all call them, and they are tested without a browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from game_rules.actions import VISA_LEVELS
+from web.i18n import _
+
+
+def fmt(value: Any, digits: int = 0) -> str:
+    """A number as a person reads it on a small screen: 208 k, 1.2 M, 43.9."""
+    if value is None:
+        return "–"
+    if not isinstance(value, int | float):
+        return str(value)
+    x = float(value)
+    if abs(x) >= 1_000_000:
+        return f"{x / 1_000_000:.1f} M"
+    if abs(x) >= 10_000:
+        return f"{x / 1000:.0f} k"
+    if digits == 0 and abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:,.{max(digits, 1 if x != int(x) else 0)}f}"
+
+
+def label(key: str) -> str:
+    return _(key.replace("_", " ").capitalize())
+
+
+AMOUNT_HINTS = {
+    "readmission": "cooperation level, 0–100 %",
+    "visa_facilitation": "level 0–3: none, facilitated, multiple-entry, visa-free",
+    "labour_pathway": "work permits per round",
+    "funding": "€m per round (choose an earmark)",
+    "border_cooperation": "enforcement level, 0–100",
+    "resettlement": "refugees per round taken from the receiver",
+    "refugee_work_permits": "permits per round for refugees",
+    "trade_access": "tariff preference, 0–100 %",
+    "investment": "€m per round of private investment",
+}
+
+
+def condition_text(c: dict[str, Any]) -> str:
+    """Proposals number their terms (indexes); agreements name them (term ids)."""
+
+    def which(ref: Any) -> str:
+        return _("term {n}", n=ref + 1) if isinstance(ref, int) else _("term {n}", n=ref)
+
+    text = _(
+        "{a} only while {b} is honoured at ≥ {x} %",
+        a=which(c["term"]),
+        b=which(c["requires"]),
+        x=fmt(c["threshold"]),
+    )
+    return text[0].upper() + text[1:]
+
+
+def term_text(term: dict[str, Any], names: dict[str, str]) -> str:
+    kind = term["type"]
+    amount = term["amount"]
+    if kind == "visa_facilitation":
+        level = int(amount) if 0 <= amount < len(VISA_LEVELS) else amount
+        what = f"visas: {VISA_LEVELS[level]}" if isinstance(level, int) else f"visas {amount}"
+    elif kind in ("readmission", "trade_access"):
+        what = f"{label(kind).lower()} {fmt(amount)} %"
+    elif kind in ("funding", "investment"):
+        what = f"{label(kind).lower()} €{fmt(amount)}m"
+        if term.get("earmark"):
+            what += f" ({label(term['earmark']).lower()})"
+    else:
+        what = f"{label(kind).lower()} {fmt(amount)}"
+    if term.get("skills_training"):
+        what += ", " + _("with skills training")
+    if term.get("third_country"):
+        what += ", " + _("third-country nationals too")
+    giver = names.get(term["giver"], term["giver"])
+    receiver = names.get(term["receiver"], term["receiver"])
+    rounds = term.get("rounds_left", term.get("duration"))
+    span = _("ended") if rounds == 0 else f"{rounds} " + _("round(s)")
+    return f"{giver} → {receiver}: {what}, {span}"
