@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -37,6 +38,7 @@ from server.rooms import (
     new_token,
     token_hash,
 )
+from server.security import check_name_free, display_name
 from server.settings import Settings
 
 router = APIRouter(prefix="/api")
@@ -195,6 +197,9 @@ class SeatOut(BaseModel):
     team: str | None
     token: str | None = Field(default=None, description="only when joining")
     rejoined: bool = False
+    waiting: bool = Field(
+        default=False, description="joined after the start: the facilitator places the seat"
+    )
 
 
 class TeamChoice(_In):
@@ -422,7 +427,11 @@ async def join(
     cookie = request.cookies.get(seat_cookie(room.id))
     if cookie:
         seat = room.by_token.get(token_hash(cookie))
-        if seat is not None and not seat.removed:
+        if seat is not None and seat.removed:
+            # The removed seat's cookie is kept (not cleared) so that this browser is
+            # recognised: it does not come back by joining again.
+            raise forbidden("the facilitator removed you from this game")
+        if seat is not None:
             return SeatOut(
                 game_id=room.id,
                 player_id=seat.id,
@@ -431,29 +440,48 @@ async def join(
                 token=cookie,
                 rejoined=True,
             )
-    name = _clean_text(body.name, 40)
+    name = display_name(body.name)
     token = new_token()
     player_id = secrets.token_hex(8)
+    joined_team: str | None = None
 
     def take_seat(room: GameRoom, now: float) -> Step:
+        nonlocal joined_team
         if room.state.phase is Phase.ended:
             raise ApiError(409, "ended", "this game has ended")
         if body.team is not None and body.team not in room.state.teams:
             raise ApiError(404, "not_found", f"there is no team {body.team!r} in this game")
         if sum(1 for s in room.seats.values() if not s.removed) >= settings.max_players_per_game:
             raise ApiError(409, "full", "this game is full")
-        seat = Seat(player_id, name, body.team, token_hash(token))
+        check_name_free(room, name)
+        # After the start a newcomer waits without a team until the facilitator places it:
+        # otherwise anyone with the code could open a second seat on another team.
+        team = body.team if room.state.phase is Phase.lobby else None
+        joined_team = team
+        seat = Seat(player_id, name, team, token_hash(token), joined_at=now)
         room.seats[seat.id] = seat
         room.by_token[seat.token_hash] = seat
         row = Player(
-            id=seat.id, game_id=room.id, name=name, team=body.team, token_hash=seat.token_hash
+            id=seat.id,
+            game_id=room.id,
+            name=name,
+            team=team,
+            token_hash=seat.token_hash,
+            joined_at=datetime.fromtimestamp(now, UTC),
         )
-        entry = LogEntry("join", "player", {"name": name, "team": body.team}, body.team, seat.id)
+        entry = LogEntry("join", "player", {"name": name, "team": team}, team, seat.id)
         return Step(entry, rows=[row])
 
     await hall.commit(room.id, take_seat, seen_seq=None)
     _set_cookie(response, seat_cookie(room.id), token, settings)
-    return SeatOut(game_id=room.id, player_id=player_id, name=name, team=body.team, token=token)
+    return SeatOut(
+        game_id=room.id,
+        player_id=player_id,
+        name=name,
+        team=joined_team,
+        token=token,
+        waiting=joined_team is None and room.state.phase is not Phase.lobby,
+    )
 
 
 @router.get("/games/{game_id}/me", response_model=SeatOut, responses=ERRORS)
@@ -471,9 +499,11 @@ async def _change_team(
             raise not_found(f"player {player_id}")
         if team is not None and team not in room.state.teams:
             raise ApiError(404, "not_found", f"there is no team {team!r} in this game")
-        if by.role == "player" and seat.team is not None and room.state.phase is not Phase.lobby:
+        if by.role == "player" and room.state.phase is not Phase.lobby:
             raise ApiError(
-                409, "teams_fixed", "teams are fixed once the game has started: ask the facilitator"
+                409,
+                "teams_fixed",
+                "teams are fixed once the game has started: the facilitator places you",
             )
         old = seat.team
         seat.team = team
@@ -509,7 +539,7 @@ async def request_retarget(hall: GameHall, room: GameRoom, seat: Seat) -> None:
 
 @router.post("/games/{game_id}/me/team", response_model=Accepted, responses=ERRORS)
 async def choose_team(hall: Hall, room: Room, who: Participant, body: TeamChoice) -> Accepted:
-    """Choose a team: any time while seatless, or freely in the lobby."""
+    """Choose a team, in the lobby only: after the start the facilitator places seats."""
     assert who.seat is not None
     step = await _change_team(hall, room, who.seat.id, body.team, who)
     return _accepted(room, room.seq, step, who)
@@ -527,6 +557,39 @@ async def move_player(
 ) -> Accepted:
     step = await _change_team(hall, room, player_id, body.team, who)
     return _accepted(room, room.seq, step, who)
+
+
+class Placed(BaseModel):
+    placed: list[dict[str, str]] = Field(description="each waiting seat and the team it got")
+
+
+def waiting_seats(room: GameRoom) -> list[Seat]:
+    """Seats that joined after the start and wait for the facilitator to place them."""
+    if room.state.phase is Phase.lobby:
+        return []
+    return [s for s in room.seats.values() if not s.removed and s.team is None]
+
+
+def lightest_team(room: GameRoom) -> str:
+    """The team with the fewest people (teams a bot plays come last), in scenario order."""
+    counts = {t: 0 for t in room.state.teams}
+    for s in room.seats.values():
+        if not s.removed and s.team in counts:
+            counts[s.team] += 1
+    return min(counts, key=lambda t: (t in room.bots, counts[t]))
+
+
+@router.post("/games/{game_id}/players/place", response_model=Placed, responses=ERRORS)
+async def place_waiting(hall: Hall, room: Room, who: Facilitator) -> Placed:
+    """Give every waiting seat a team, one at a time to the team with the fewest people."""
+    placed = []
+    for seat in waiting_seats(room):
+        if seat.team is not None or seat.removed:
+            continue  # placed by hand in the meantime
+        team = lightest_team(room)
+        await _change_team(hall, room, seat.id, team, who)
+        placed.append({"player_id": seat.id, "name": seat.name, "team": team})
+    return Placed(placed=placed)
 
 
 @router.delete("/games/{game_id}/players/{player_id}", response_model=Accepted, responses=ERRORS)

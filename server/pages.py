@@ -1161,6 +1161,21 @@ async def console_player(
     return await attempt(move, _("Moved."))
 
 
+@router.post("/games/{game_id}/console/place", response_class=HTMLResponse)
+async def console_place(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
+    """Every seat that waits for a team gets one, balancing the teams."""
+    room, who = await _facilitator(request, hall, game_id)
+    placed: list[dict[str, str]] = []
+
+    async def run() -> None:
+        placed.extend((await api.place_waiting(hall, room, who)).placed)
+
+    done = await attempt(run, "")
+    if done.status_code != 200:
+        return done
+    return message(_("{n} placed.", n=len(placed)) if placed else _("Nobody waits."), ok=True)
+
+
 BOT_DONE = {
     "seat": "{team} is now played by a bot ({strategy}).",
     "unseat": "{team} is back in people's hands.",

@@ -31,6 +31,7 @@ import typing
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, update
@@ -110,6 +111,8 @@ class Seat:
     team: str | None
     token_hash: str
     removed: bool = False
+    joined_at: float = 0.0
+    """UNIX time: a seat's token lives `token_ttl_hours` from its joining."""
 
     @property
     def audience_key(self) -> str:
@@ -269,9 +272,17 @@ class GameRoom:
                 principal = Principal("player", self.id, seat)
         if principal is None:
             raise unauthorised("this token does not belong to this game")
-        if (now or time.time()) > self.tokens_expire_at:
+        if (now or time.time()) > self.expires_at(principal):
             raise unauthorised("this token has expired")
         return principal
+
+    def expires_at(self, who: Principal) -> float:
+        """When `who`'s token stops working: the game's tokens at the game's expiry, a
+        seat's a full lifetime after it joined (a latecomer's token is never born dead)."""
+        if who.seat is None:
+            return self.tokens_expire_at
+        own = who.seat.joined_at + self.settings.token_ttl_hours * 3600
+        return max(self.tokens_expire_at, own)
 
     # --- what each audience sees ------------------------------------------------------
 
@@ -420,7 +431,10 @@ class GameHall:
             players = s.exec(
                 select(Player).where(Player.game_id == game_id).order_by(col(Player.joined_at))
             ).all()
-            seats = [Seat(p.id, p.name, p.team, p.token_hash, p.removed) for p in players]
+            seats = [
+                Seat(p.id, p.name, p.team, p.token_hash, p.removed, _timestamp(p.joined_at))
+                for p in players
+            ]
             chat_rows = s.exec(
                 select(ChatMessage)
                 .where(ChatMessage.game_id == game_id)
@@ -754,6 +768,14 @@ def _record(game_id: str, seq: int, entry: LogEntry) -> ActionRecord:
         player_id=entry.player_id,
         payload=json.dumps(entry.payload, separators=(",", ":")),
     )
+
+
+def _timestamp(at: datetime | None) -> float:
+    if at is None:
+        return 0.0
+    if at.tzinfo is None:  # SQLite gives back naive datetimes: they were written in UTC
+        at = at.replace(tzinfo=UTC)
+    return at.timestamp()
 
 
 def _chat_line(m: ChatMessage) -> ChatLine:
