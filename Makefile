@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast lint bench bench-server clean
+.PHONY: install run test test-fast lint bench bench-server messages clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Compact needs Python 3.11 or newer")'
@@ -40,6 +40,14 @@ bench: install
 ## Live fan-out of one server (100/500/1000 participants) against a bare websockets floor.
 bench-server: install
 	$(BIN)/python bench/server.py $(BENCH_ARGS)
+
+## Re-extract every translatable text and update the en/fr/ar catalogues (then translate
+## the new empty msgstr in web/locale/*/LC_MESSAGES/messages.po; no compile step).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k n_:1,2 -k N_ --no-location \
+		--sort-output --omit-header -o web/locale/messages.pot .
+	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale \
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis

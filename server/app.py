@@ -23,6 +23,7 @@ from server.limits import GuessLimiter, RequestSizeLimit
 from server.live import Hub
 from server.rooms import GameHall
 from server.settings import Settings
+from web.i18n import LanguageMiddleware
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -112,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     # Phones on conference wifi: pages and htmx go compressed (websockets are not touched).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # The reader's language for every page, fragment and socket (Accept-Language, ?lang=).
+    app.add_middleware(LanguageMiddleware)
 
     @app.exception_handler(RuleError)
     async def rule_error(request: Request, exc: RuleError) -> JSONResponse:

@@ -27,7 +27,8 @@ log = logging.getLogger("compact.live")
 Renderer = Callable[[dict[str, Any], str, dict[str, Any]], str]
 """fn(document, audience_key, context) -> the text sent to a connection of that format.
 
-`context` carries `game_id`, `seq` and `type` (the document's `type`: view, presence).
+`context` carries `game_id`, `seq`, `type` (the document's `type`: view, presence) and
+`language` (the readers' language for formats that speak words, else None).
 """
 
 
@@ -49,6 +50,12 @@ def renderer(format_name: str) -> Renderer | None:
 
 def formats() -> list[str]:
     return sorted(_RENDERERS)
+
+
+def spoken(format_name: str, language: str) -> str:
+    """The format a connection uses: words are rendered once per (audience, language), so
+    every format but JSON is keyed with the reader's language ("html:ar")."""
+    return format_name if format_name == "json" else f"{format_name}:{language}"
 
 
 class Socket(Protocol):
@@ -203,11 +210,14 @@ def encode(
         if doc is None:
             continue
         for fmt in fmts:
-            fn = _RENDERERS.get(fmt)
+            # A format that speaks words carries its language: "html:fr" (see `spoken`).
+            name, _sep, language = fmt.partition(":")
+            fn = _RENDERERS.get(name)
             if fn is None:
                 continue
             try:
-                out[(key, fmt)] = fn(doc, key, {**context, "type": doc.get("type", "view")})
+                ctx = {**context, "type": doc.get("type", "view"), "language": language or None}
+                out[(key, fmt)] = fn(doc, key, ctx)
             except Exception:
                 # The action is already in the log: a screen that fails to draw must not
                 # make it look refused. Those tabs resync on their next view.

@@ -40,7 +40,7 @@ from server.live import register_renderer
 from server.rooms import GameHall, GameRoom, Principal
 from web.charts import corridor_map, line_chart, qr_svg
 from web.format import AMOUNT_HINTS, condition_text, fmt, label, term_text
-from web.i18n import _
+from web.i18n import _, install, speaking
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
@@ -385,7 +385,8 @@ def render_live(document: dict[str, Any], audience_key: str, context: dict[str, 
     It runs inside the game's commit: it must never raise, or an accepted action would
     look failed. A rendering bug is logged and the screen gets a reload instruction.
     """
-    return _render_safely(document, readonly=False)
+    with speaking(context.get("language")):
+        return _render_safely(document, readonly=False)
 
 
 def render_live_readonly(
@@ -393,7 +394,8 @@ def render_live_readonly(
 ) -> str:
     """The `html-readonly` format: a team's screen without its buttons, for the
     facilitator's live look (`?audience=team:<id>`)."""
-    return _render_safely(document, readonly=True)
+    with speaking(context.get("language")):
+        return _render_safely(document, readonly=True)
 
 
 def _render_safely(document: dict[str, Any], *, readonly: bool) -> str:
@@ -418,6 +420,7 @@ def _render_live(document: dict[str, Any], readonly: bool = False) -> str:
     )
 
 
+install(templates.env)
 templates.env.globals.update(
     _=_, fmt=fmt, label=label, term_text=term_text, condition_text=condition_text
 )

@@ -27,8 +27,9 @@ from server.api import (
     seat_cookie,
 )
 from server.errors import ApiError
-from server.live import Connection, formats, renderer
+from server.live import Connection, formats, renderer, spoken
 from server.rooms import GameHall, GameRoom, Principal
+from web.i18n import language
 
 router = APIRouter()
 
@@ -101,7 +102,7 @@ async def game_socket(ws: WebSocket, game_id: str) -> None:
         ws,
         game_id,
         key,
-        fmt,
+        spoken(fmt, language()),
         who.seat.id if who.seat else None,
         queue_size=settings.ws_queue_size,
         send_timeout=settings.ws_send_timeout,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from game_rules.actions import VISA_LEVELS
-from web.i18n import _
+from web.i18n import _, n_
 
 
 def fmt(value: Any, digits: int = 0) -> str:
@@ -81,5 +81,5 @@ def term_text(term: dict[str, Any], names: dict[str, str]) -> str:
     giver = names.get(term["giver"], term["giver"])
     receiver = names.get(term["receiver"], term["receiver"])
     rounds = term.get("rounds_left", term.get("duration"))
-    span = _("ended") if rounds == 0 else f"{rounds} " + _("round(s)")
+    span = _("ended") if rounds == 0 else n_("{n} round", "{n} rounds", int(rounds or 0))
     return f"{giver} → {receiver}: {what}, {span}"

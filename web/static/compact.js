@@ -16,6 +16,9 @@
   var offset = isNaN(serverNow) ? 0 : serverNow * 1000 - Date.now();
 
   /* 1. connection banner ------------------------------------------------------------ */
+  /* The banner's words come translated from the page (base.html, #words). */
+  var words = {};
+  try { words = JSON.parse(document.getElementById("words").textContent); } catch (e) { /* none */ }
   var banner = document.getElementById("conn-banner");
   var lost = false;
   function say(text, kind) {
@@ -27,7 +30,7 @@
   document.addEventListener("htmx:wsOpen", function (e) {
     window.compactSocket = e.detail.event && e.detail.event.target;
     if (lost) {
-      say("Back online: this screen is up to date.", "ok");
+      say(words.back_online, "ok");
       setTimeout(function () { if (!lost && banner) banner.hidden = true; }, 4000);
     }
     lost = false;
@@ -55,16 +58,16 @@
     var code = e.detail.event ? e.detail.event.code : 0;
     lost = true;
     body.setAttribute("data-connected", "0");
-    if (code === 4403) { say("You were removed from this game.", "error"); return; }
-    if (code === 4401 || code === 4404) { say("This game is not available any more.", "error"); return; }
-    say("Connection lost: reconnecting… (nothing you did is lost)", "warn");
+    if (code === 4403) { say(words.removed, "error"); return; }
+    if (code === 4401 || code === 4404) { say(words.gone, "error"); return; }
+    say(words.lost, "warn");
     if (EXTENSION_RETRIES.indexOf(code) < 0) {
       retries += 1;
       reconnectSoon(Math.min(15000, 500 * Math.pow(2, retries)) * (0.5 + Math.random() / 2));
     }
   });
   window.addEventListener("offline", function () {
-    say("You are offline: reconnecting when the network is back…", "warn");
+    say(words.offline, "warn");
   });
   window.addEventListener("online", function () { if (lost) reconnectSoon(100); });
   /* Heartbeat: a socket that hears nothing for a minute is closed and reopened. */

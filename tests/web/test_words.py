@@ -1,0 +1,74 @@
+"""The words: language negotiation, placeholders and plurals, and the catalogues."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.i18n import _, choose, from_accept_language, n_, speaking, switch_links
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("en;q=0.4, ar-MA;q=0.9", "ar"),
+        ("de, fr;q=0.1", "fr"),
+        ("de-DE", None),
+        ("fr;q=0, en;q=0.2", "en"),
+        ("", None),
+        ("*", None),
+    ],
+)
+def test_the_browsers_best_language_we_speak(header: str, expected: str | None) -> None:
+    assert from_accept_language(header) == expected
+
+
+def test_the_switch_wins_over_the_cookie_which_wins_over_the_browser() -> None:
+    assert choose("ar", "fr", "en") == "ar"
+    assert choose(None, "fr", "ar") == "fr"
+    assert choose("xx", "yy", "ar;q=0.5") == "ar"
+    assert choose(None, None, None) == "en"
+
+
+def test_placeholders_are_filled_in_every_language() -> None:
+    for lang in ("en", "fr", "ar"):
+        with speaking(lang):
+            assert "7" in _("Term {n}", n=7)
+
+
+def test_an_unknown_text_falls_back_to_english() -> None:
+    with speaking("fr"):
+        assert _("No such text {x}", x=1) == "No such text 1"
+
+
+def test_arabic_plural_forms_follow_the_number() -> None:
+    with speaking("en"):
+        assert n_("{n} round", "{n} rounds", 1) == "1 round"
+        assert n_("{n} round", "{n} rounds", 3) == "3 rounds"
+    with speaking("ar"):
+        words = {n_("{n} round", "{n} rounds", n) for n in (1, 2, 3, 11, 100)}
+        assert len(words) == 5  # one, two, few, many, other: five different words
+
+
+def test_switch_links_keep_the_other_query_parameters() -> None:
+    with speaking("fr"):
+        links = switch_links("/games/g1/console", "audience=projector&lang=en")
+    assert [link["code"] for link in links] == ["en", "fr", "ar"]
+    assert links[2]["href"] == "/games/g1/console?audience=projector&lang=ar"
+    assert [link["current"] for link in links] == [False, True, False]
+
+
+def test_the_stylesheet_has_no_left_or_right_so_arabic_needs_no_second_one() -> None:
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "web/static/compact.css").read_text()
+    physical = re.compile(
+        r"(margin|padding|border)-(left|right)|(?<![-\w])(left|right)\s*:"
+        r"|text-align:\s*(left|right)|float:\s*(left|right)"
+        # four different sides in one shorthand: the inline ones would not swap
+        r"|(margin|padding):\s*[^;\s]+\s+[^;\s]+\s+[^;\s]+\s+[^;\s]+\s*;"
+    )
+    found = [line for line in css.splitlines() if physical.search(line)]
+    assert not found, found
