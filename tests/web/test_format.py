@@ -19,7 +19,7 @@ def test_a_term_names_giver_receiver_amount_and_rounds() -> None:
     names = {"ita": "Italy", "tun": "Tunisia"}
     term = {"type": "funding", "giver": "ita", "receiver": "tun", "amount": 50,
             "duration": 3, "earmark": "border_security"}  # fmt: skip
-    assert term_text(term, names) == "Italy → Tunisia: funding €50m (border security), 3 round(s)"
+    assert term_text(term, names) == "Italy → Tunisia: funding €50m (border security), 3 rounds"
     visa = {"type": "visa_facilitation", "giver": "ita", "receiver": "tun", "amount": 2,
             "rounds_left": 0}  # fmt: skip
     assert term_text(visa, names) == "Italy → Tunisia: visas: multiple-entry, ended"
