@@ -498,11 +498,12 @@ def _refugees(r: _Round) -> None:
         )
         paid = min(cost, host.treasury)
         host.treasury -= paid
-        funding = _received(r, tid, TermType.funding, Earmark.refugee_hosting)
         ind = r.indicators[tid]
         ind["resettled_from"] = resettled
         ind["hosting_cost"] = cost
-        ind["hosting_burden"] = max(0.0, cost - funding)
+        # The burden is what hosting costs the host's society (people, services, jobs),
+        # whoever pays the bill: money for hosting is counted once, in funding_received.
+        ind["hosting_burden"] = cost
         ind["unmet_needs"] = cost - paid
         ind["refugee_livelihood"] = livelihood * 100.0
 

@@ -336,7 +336,22 @@ def test_funding_reaches_the_receiver_treasury() -> None:
     )
     assert funded.teams["coastland"].treasury > none.teams["coastland"].treasury
     assert funded.teams["union"].treasury < none.teams["union"].treasury
-    assert ind(funded, "coastland")["hosting_burden"] < ind(none, "coastland")["hosting_burden"]
+    assert ind(funded, "coastland")["funding_received"] == pytest.approx(500)
+
+
+def test_hosting_money_is_counted_once() -> None:
+    """Money for hosting raises funding_received; it does not also lower hosting_burden,
+    or a transit's mandate would count the same euro twice."""
+    none = one_round()
+    funded = one_round(
+        negotiate=lambda st: sign(
+            st, [term("funding", "union", "coastland", 500, earmark="refugee_hosting")]
+        )
+    )
+    assert ind(funded, "coastland")["funding_received"] > ind(none, "coastland")["funding_received"]
+    assert ind(funded, "coastland")["hosting_burden"] == ind(none, "coastland")["hosting_burden"]
+    # ... but it does pay the hosting bill: fewer unmet needs when the treasury runs short.
+    assert ind(funded, "coastland")["unmet_needs"] <= ind(none, "coastland")["unmet_needs"]
 
 
 # --- domestic politics ----------------------------------------------------------------------
