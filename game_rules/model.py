@@ -21,7 +21,7 @@ from game_rules.rules import (
     team_name,
     term_cost,
 )
-from game_rules.scenario import Corridor, Direction, Objective
+from game_rules.scenario import Corridor, Direction, Model, Objective
 from game_rules.state import (
     ActiveEvent,
     AgreementStatus,
@@ -279,7 +279,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
         if permits is None:
             permits = _refugee_permits(r, transit.id)
             r.indicators[transit.id]["_refugee_permits_total"] = permits
-        livelihood = min(1.0, permits / transit.refugees) if transit.refugees > 0 else 1.0
+        livelihood = _livelihood(m, permits, transit.refugees)
         from_refugees = transit.refugees * (1 - livelihood) * m.onward_rate / len(through)
         from_stranded = transit.stranded * m.onward_rate / len(through)
         if r.coercion("gate_opening", transit.id, c.destination):
@@ -455,6 +455,14 @@ def _refugee_permits(r: _Round, host: str) -> float:
     return permits
 
 
+def _livelihood(m: Model, permits: float, refugees: float) -> float:
+    """Share of refugees with work: only a share of permits become jobs (Jordan issued
+    about 35,000 of 200,000 promised: fees, sectors closed to them, distant zones)."""
+    if refugees <= 0:
+        return 1.0
+    return min(1.0, permits * m.refugee_permit_takeup / refugees)
+
+
 def _refugees(r: _Round) -> None:
     """War displaces people into neighbours; work permits, resettlement and return relieve."""
     state, m = r.state, r.m
@@ -489,7 +497,7 @@ def _refugees(r: _Round) -> None:
         returned = host.refugees * m.refugee_return_rate
         host.refugees -= returned
         permits = _refugee_permits(r, tid)
-        livelihood = min(1.0, permits / host.refugees) if host.refugees > 0 else 1.0
+        livelihood = _livelihood(m, permits, host.refugees)
         cost = (
             (host.refugees + host.stranded)
             / 1000.0
@@ -648,6 +656,14 @@ def _politics_and_trust(r: _Round) -> list[Notice]:
         state.teams[term.giver].last_compliance[term.id] = r.decisions[term.giver].compliance.get(
             term.id, 100.0
         )
+
+    # Refugees allowed to work compete, in the public's eyes, with the host's own young for
+    # jobs: "no government can afford to create the impression that it trades off the
+    # domestic population's interests against foreign payment" (the paper, §8).
+    for tid, team in state.teams.items():
+        if team.refugees > 0 or team.stranded > 0:
+            permits = _refugee_permits(r, tid)
+            add_support(state, tid, -m.refugee_permit_support_cost * permits / 100000.0)
 
     # Concessions have a domestic price while they are delivered: visas and market access
     # are unpopular with a sceptical public and with producers at home.

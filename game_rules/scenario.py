@@ -257,6 +257,17 @@ class Model(_Strict):
     trade_support_cost: float = Field(
         ge=0, default=0.0, description="support a giver loses a round at full trade access"
     )
+    refugee_permit_takeup: float = Field(
+        ge=0,
+        le=1,
+        default=1.0,
+        description="share of refugee work permits that become a livelihood (the Jordan Compact)",
+    )
+    refugee_permit_support_cost: float = Field(
+        ge=0,
+        default=0.0,
+        description="support a host loses a round per 100,000 refugee work permits it grants",
+    )
 
 
 CORRIDOR_VARIABLES = frozenset({"base_pressure", "death_rate"})

@@ -252,6 +252,34 @@ def test_refugee_work_permits_lower_hosting_cost() -> None:
     )
 
 
+def test_refugee_work_permits_need_take_up_and_cost_the_hosts_public() -> None:
+    """Not every permit is a job (take-up), and granting them costs support at home."""
+
+    def takeup(share: float, support_cost: float = 0.0) -> Callable[[dict[str, Any]], None]:
+        def change(d: dict[str, Any]) -> None:
+            d["model"]["refugee_permit_takeup"] = share
+            d["model"]["refugee_permit_support_cost"] = support_cost
+
+        return change
+
+    def grant(st: GameState) -> None:
+        implement(st, "coastland", refugee_work_permits=400000)
+
+    full = one_round(takeup(1.0), decide=grant)
+    jordan = one_round(takeup(0.175), decide=grant)
+    # 400,000 permits at a 17.5 % take-up are 70,000 livelihoods among 800,000 refugees.
+    assert (
+        ind(jordan, "coastland")["refugee_livelihood"]
+        < ind(full, "coastland")["refugee_livelihood"]
+    )
+    assert ind(jordan, "coastland")["hosting_cost"] > ind(full, "coastland")["hosting_cost"]
+    few = one_round(
+        takeup(0.175, 2.0), decide=lambda st: implement(st, "coastland", refugee_work_permits=0)
+    )
+    many = one_round(takeup(0.175, 2.0), decide=grant)
+    assert many.teams["coastland"].support < few.teams["coastland"].support
+
+
 def test_refugee_work_permit_term_lowers_hosting_cost() -> None:
     none = one_round()
     term_ = one_round(
