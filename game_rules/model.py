@@ -324,7 +324,14 @@ def _corridor(r: _Round, c: Corridor) -> None:
     propensity = m.irregular_propensity * (1.0 - m.legal_substitution * legal_share)
     attempts_origin = round(remaining * propensity)
     stayed = remaining - attempts_origin
-    attempts = attempts_origin + onward
+    # An origin's own exit controls (its policy, or border cooperation it committed to)
+    # hold back some of its nationals at its own border; they stay home, at a cost.
+    e_origin = effective_enforcement(state, origin, r.decisions[origin.id]) / 100.0
+    held = min(
+        attempts_origin,
+        round(attempts_origin * m.origin_block_share * m.block_efficiency * e_origin),
+    )
+    attempts = attempts_origin - held + onward
 
     # Transit gatekeeping: enforcement blocks; without safe alternatives people take
     # riskier routes and more die.
@@ -346,6 +353,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
     arrived = attempts - blocked - died
     if transit is not None:
         transit.stranded += blocked  # without a transit state, the blocked are turned back home
+    blocked_at_origin = held
 
     # Destination: claims, recognition (higher in war), the return caseload.
     claims = round(arrived * m.claim_rate)
@@ -395,7 +403,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
     origin.diaspora_irregular = max(0.0, origin.diaspora_irregular + arrived - recognised - returns)
     # The blocked are stranded in the transit state (they left the origin); without a
     # transit state they were turned back at the border and are home again.
-    turned_back = 0 if transit is not None else blocked
+    turned_back = held + (0 if transit is not None else blocked)
     origin.population = max(
         0.1, origin.population - (legal + attempts_origin - turned_back - returns) / 1e6
     )
@@ -404,7 +412,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
         potential=pot_origin + onward,
         stayed=stayed,
         legal=legal,
-        blocked=blocked,
+        blocked=blocked + blocked_at_origin,
         died=died,
         arrived=arrived,
         asylum_claims=claims,

@@ -230,6 +230,12 @@ class Model(_Strict):
         default=0.5,
         description="how much of its block efficiency a destination's own border reaches",
     )
+    origin_block_share: float = Field(
+        ge=0,
+        le=1,
+        default=0.0,
+        description="how much of its block efficiency an origin's own exit controls reach",
+    )
     third_country_share: float = Field(
         ge=0,
         le=1,

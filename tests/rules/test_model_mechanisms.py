@@ -174,6 +174,22 @@ def test_transit_enforcement_strands_migrants() -> None:
     assert ind(strict, "coastland")["spending"] > ind(lax, "coastland")["spending"]
 
 
+def test_origin_exit_controls_hold_people_back_at_a_cost() -> None:
+    def reach(d: dict[str, Any]) -> None:
+        d["model"]["origin_block_share"] = 0.5
+
+    lax = one_round(reach, decide=lambda st: implement(st, "sahelia", border_enforcement=0))
+    strict = one_round(reach, decide=lambda st: implement(st, "sahelia", border_enforcement=30))
+    assert central(strict).arrived < central(lax).arrived
+    assert central(strict).blocked > central(lax).blocked
+    # Held at their own border, they stay home: not stranded in the transit state.
+    assert strict.teams["coastland"].stranded <= lax.teams["coastland"].stranded
+    assert strict.teams["sahelia"].population > lax.teams["sahelia"].population
+    assert ind(strict, "sahelia")["spending"] > ind(lax, "sahelia")["spending"]
+    f = central(strict)
+    assert f.potential == f.stayed + f.legal + f.blocked + f.died + f.arrived
+
+
 def test_enforcement_without_safe_alternatives_raises_deaths() -> None:
     lax = one_round(decide=_enforce(5))
     strict = one_round(decide=_enforce(90))
