@@ -675,12 +675,23 @@ def _politics_and_trust(r: _Round) -> list[Notice]:
 
     # Concessions have a domestic price while they are delivered: visas and market access
     # are unpopular with a sceptical public and with producers at home.
+    # Mobility costs the destination at home (a sceptical public keeps labour schemes off
+    # the table); readmission costs the origin at home (returns are deeply unpopular).
     for _ag, term in state.live_terms():
         share = r.delivered[term.id]
         if term.type is TermType.visa_facilitation:
             add_support(state, term.giver, -m.visa_support_cost * term.amount * share)
         elif term.type is TermType.trade_access:
             add_support(state, term.giver, -m.trade_support_cost * term.amount / 100 * share)
+        elif term.type is TermType.labour_pathway:
+            add_support(
+                state, term.giver, -m.labour_permit_support_cost * term.amount / 100000 * share
+            )
+        elif term.type is TermType.readmission:
+            add_support(state, term.giver, -m.readmission_support_cost * term.amount / 100 * share)
+    for tid in state.teams:
+        unilateral = r.decisions[tid].policies.labour_permits
+        add_support(state, tid, -m.labour_permit_support_cost * unilateral / 100000)
 
     scores: dict[str, float] = {}
     fallen: list[str] = []

@@ -263,6 +263,16 @@ class Model(_Strict):
     trade_support_cost: float = Field(
         ge=0, default=0.0, description="support a giver loses a round at full trade access"
     )
+    readmission_support_cost: float = Field(
+        ge=0,
+        default=0.0,
+        description="support an origin or transit loses a round at 100 % readmission delivered",
+    )
+    labour_permit_support_cost: float = Field(
+        ge=0,
+        default=0.0,
+        description="support a destination loses a round per 100,000 work permits it grants",
+    )
     refugee_permit_takeup: float = Field(
         ge=0,
         le=1,

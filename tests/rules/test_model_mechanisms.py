@@ -222,6 +222,39 @@ def test_border_cooperation_commitment_raises_enforcement() -> None:
 # --- destination: returns ----------------------------------------------------------------
 
 
+def test_mobility_costs_the_destination_and_readmission_the_origin_at_home() -> None:
+    """The trade-off of a mobility partnership: each side pays at home for what it gives."""
+
+    def costs(permit: float, readmission: float) -> Callable[[dict[str, Any]], None]:
+        def change(d: dict[str, Any]) -> None:
+            stable(d)
+            d["model"]["labour_permit_support_cost"] = permit
+            d["model"]["readmission_support_cost"] = readmission
+
+        return change
+
+    def deal(st: GameState) -> None:
+        sign(
+            st,
+            [
+                term("labour_pathway", "union", "sahelia", 50000),
+                term("readmission", "sahelia", "union", 90),
+            ],
+        )
+
+    free = one_round(costs(0.0, 0.0), negotiate=deal)
+    priced = one_round(costs(3.0, 4.0), negotiate=deal)
+    assert priced.teams["union"].support < free.teams["union"].support
+    assert priced.teams["sahelia"].support < free.teams["sahelia"].support
+    assert priced.teams["coastland"].support == free.teams["coastland"].support
+    # Unilateral permits cost too: no free policy.
+    fewer = one_round(costs(3.0, 0.0), decide=lambda st: implement(st, "union", labour_permits=0))
+    more = one_round(
+        costs(3.0, 0.0), decide=lambda st: implement(st, "union", labour_permits=60000)
+    )
+    assert fewer.teams["union"].support > more.teams["union"].support
+
+
 def _readmission(level: float) -> Step:
     return lambda st: sign(st, [term("readmission", "sahelia", "union", level)])
 
