@@ -496,9 +496,13 @@ def _refugees(r: _Round) -> None:
         if host.refugees <= 0 and host.stranded <= 0:
             continue
         resettled = 0.0
+        # Under 1 % of refugees are resettled: places, selection missions and the
+        # receiving states' quotas limit what any promise delivers in a round.
+        places = host.refugees * m.resettlement_max_share
         for _ag, term in state.live_terms():
             if term.type is TermType.resettlement and term.receiver == tid:
-                take = min(host.refugees, term.amount * r.delivered[term.id])
+                take = min(host.refugees, places - resettled, term.amount * r.delivered[term.id])
+                take = max(0.0, take)
                 host.refugees -= take
                 resettled += take
                 r.indicators[term.giver]["resettled"] += take

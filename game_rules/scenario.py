@@ -273,6 +273,12 @@ class Model(_Strict):
         default=0.0,
         description="support a destination loses a round per 100,000 work permits it grants",
     )
+    resettlement_max_share: float = Field(
+        ge=0,
+        le=1,
+        default=1.0,
+        description="most of a host's refugees resettled in one round, all terms together",
+    )
     refugee_permit_takeup: float = Field(
         ge=0,
         le=1,

@@ -352,6 +352,17 @@ def test_resettlement_lowers_hosted_population() -> None:
     assert ind(resettled, "union")["resettled"] == pytest.approx(50000)
 
 
+def test_resettlement_reaches_at_most_its_share_of_the_hosted() -> None:
+    def cap(d: dict[str, Any]) -> None:
+        d["model"]["resettlement_max_share"] = 0.01
+
+    st = one_round(
+        cap, negotiate=lambda st: sign(st, [term("resettlement", "union", "coastland", 50000)])
+    )
+    # 1 % of about 800,000 hosted: some 8,000 people, not the 50,000 promised.
+    assert 0 < ind(st, "union")["resettled"] <= 0.0101 * 800000
+
+
 def test_conflict_displaces_refugees_into_transit() -> None:
     def conflict(level: float) -> Callable[[dict[str, Any]], None]:
         def change(d: dict[str, Any]) -> None:
