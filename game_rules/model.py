@@ -134,8 +134,24 @@ class _Round:
             (c.tool, c.by, c.target): True for c in state.coercions if c.round == state.round
         }
 
+        # Coercion of the last `coercion_memory` rounds (not this one): its target resents
+        # the coercer, and the coercer's public starts counting what the pressure cost.
+        memory = self.m.coercion_memory
+        self.remembered = [c for c in state.coercions if 1 <= state.round - c.round <= memory]
+        self.resents = {(c.target, c.by) for c in self.remembered}
+
     def coercion(self, tool: str, by: str, target: str) -> bool:
         return (tool, by, target) in self.coerced
+
+    def goodwill(self, giver: str, receiver: str) -> float:
+        """How well `giver` cooperates with `receiver`: less if the receiver coerced it.
+
+        "A mere policy of putting pressure on countries of origin was not sustainable":
+        pressure may work in the round it is used; afterwards its target cooperates less.
+        """
+        if (giver, receiver) in self.resents:
+            return 1.0 - self.m.coercion_backlash
+        return 1.0
 
 
 def resolve_round(state: GameState) -> list[Notice]:
@@ -315,7 +331,11 @@ def _corridor(r: _Round, c: Corridor) -> None:
     if r.coercion("visa_sanctions", c.destination, c.origin):
         visa_level = 0.0
     visa = _visa_mobility(r, min(visa_level, 3.0)) * pot_origin
-    legal = min(pot_origin, round(matched * _trust_effect(state, c.origin, c.destination) + visa))
+    goodwill = r.goodwill(c.destination, c.origin)  # consulates and employers slow down
+    legal = min(
+        pot_origin,
+        round((matched * _trust_effect(state, c.origin, c.destination) + visa) * goodwill),
+    )
 
     # Irregular attempts: legal channels substitute only weakly (no evidence they
     # automatically cut irregular migration).
@@ -340,6 +360,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
         e_transit = effective_enforcement(state, transit, r.decisions[transit.id]) / 100.0
         if r.coercion("gate_opening", transit.id, c.destination):
             e_transit = 0.0
+        e_transit *= r.goodwill(transit.id, c.destination)  # border guards look away
     e_dest = effective_enforcement(state, dest, r.decisions[dest.id]) / 100.0
     blocking = 1.0 - (1.0 - m.block_efficiency * e_transit) * (
         1.0 - m.destination_block_share * m.block_efficiency * e_dest
@@ -370,6 +391,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
     )
     if transit is not None:
         third = _term_level(r, TermType.readmission, transit.id, c.destination) / 100.0
+        third *= r.goodwill(transit.id, c.destination)
         readmission = 1.0 - (1.0 - readmission) * (1.0 - m.third_country_share * third)
     reintegration_funds = _term_level_earmark(r, c.destination, c.origin, Earmark.reintegration)
     backlog = state.backlog[c.id]
@@ -383,6 +405,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
     for tool in ("visa_sanctions", "aid_cuts"):
         if r.coercion(tool, c.destination, c.origin):
             readmission += m.coercion_effect * (1.0 - readmission)  # pressure works, short-run
+    readmission *= r.goodwill(c.origin, c.destination)
     if r.coercion("readmission_refusal", c.origin, c.destination):
         readmission = 0.0
     capacity = r.decisions[dest.id].policies.return_operations / m.return_cost * 1000.0
@@ -565,7 +588,9 @@ def _economies(r: _Round) -> None:
         trade_level = 0.0
         for _ag, term in state.live_terms():
             if term.type is TermType.trade_access and term.receiver == tid:
-                trade_level = max(trade_level, term.amount * r.delivered[term.id] / 100.0)
+                # A destination that was coerced checks the coercer's goods harder.
+                level = term.amount * r.delivered[term.id] / 100.0
+                trade_level = max(trade_level, level * r.goodwill(term.giver, tid))
         trade_value = _level(state, tid, "trade_value", team.trade_value)
         trade_income = trade_level * trade_value
         endowment = state.scenario.team(tid).endowment.budget
@@ -668,6 +693,11 @@ def _politics_and_trust(r: _Round) -> list[Notice]:
         state.teams[term.giver].last_compliance[term.id] = r.decisions[term.giver].compliance.get(
             term.id, 100.0
         )
+
+    # The applause for pressure fades into its bill (lost exports, tourists, students,
+    # a partner's goodwill): each remembered coercion costs its user support a round.
+    for c in r.remembered:
+        add_support(state, c.by, -m.coercion_support_fade)
 
     # Refugees allowed to work compete, in the public's eyes, with the host's own young for
     # jobs: "no government can afford to create the impression that it trades off the

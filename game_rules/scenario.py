@@ -224,6 +224,23 @@ class Model(_Strict):
     coercion_support_gain: float = Field(ge=0, description="support the coercer wins at home")
     coercion_support_loss: float = Field(ge=0, description="support the target loses")
     ratification_cost: float = Field(ge=0, description="support points a signature costs")
+    coercion_memory: int = Field(
+        ge=0,
+        le=10,
+        default=0,
+        description="rounds after a coercion in which its target and the coercer's public remember",
+    )
+    coercion_backlash: float = Field(
+        ge=0,
+        le=1,
+        default=0.0,
+        description="share by which a coerced team's cooperation with its coercer falls later",
+    )
+    coercion_support_fade: float = Field(
+        ge=0,
+        default=0.0,
+        description="support a coercer loses each later remembered round, per coercion",
+    )
     destination_block_share: float = Field(
         ge=0,
         le=1,

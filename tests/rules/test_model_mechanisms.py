@@ -774,6 +774,62 @@ def test_coercion_works_short_term() -> None:
     assert ind(coerced, "sahelia")["readmission_level"] > ind(base, "sahelia")["readmission_level"]
 
 
+def _lasting(d: dict[str, Any]) -> None:
+    stable(d)
+    d["model"]["coercion_memory"] = 2
+    d["model"]["coercion_backlash"] = 0.5
+    d["model"]["coercion_support_fade"] = 3.0
+
+
+def _play(rounds: int, coerce_in: set[int], tool: str, by: str, target: str) -> GameState:
+    from game_rules.rules import perform
+
+    st = start(scenario(_lasting))
+    for rnd in range(1, rounds + 1):
+        advance_to(st, Phase.negotiation)
+        if rnd in coerce_in:
+            perform(st, team(by), A.Coerce(tool=tool, target=target))
+        next_round(st)
+    return st
+
+
+def test_coercion_pays_in_its_round_and_costs_afterwards() -> None:
+    """Sanctions push returns up in their round; the target then cooperates less and the
+    coercer's applause fades into a bill, so over the game the coercer is behind."""
+    calm = _play(3, set(), "visa_sanctions", "union", "sahelia")
+    hard = _play(3, {1}, "visa_sanctions", "union", "sahelia")
+    assert central(hard, 0).returns > central(calm, 0).returns
+    assert hard.history[0].scores["union"] > calm.history[0].scores["union"]
+    assert central(hard, 1).returns < central(calm, 1).returns
+    assert hard.history[1].support["union"] < calm.history[1].support["union"]
+    assert sum(r.scores["union"] for r in hard.history) < sum(
+        r.scores["union"] for r in calm.history
+    )
+    # Memory ends: by the round after it, the target cooperates as before.
+    four = _play(4, {1}, "visa_sanctions", "union", "sahelia")
+    assert ind(four, "sahelia", 3)["readmission_level"] == pytest.approx(
+        ind(_play(4, set(), "visa_sanctions", "union", "sahelia"), "sahelia", 3)[
+            "readmission_level"
+        ],
+        abs=5,
+    )
+
+
+def test_a_coerced_destination_cooperates_less_with_its_coercer() -> None:
+    from game_rules.rules import perform
+
+    def run(refuse: bool) -> GameState:
+        st = start(scenario(_lasting))
+        sign(st, [term("labour_pathway", "union", "sahelia", 60000, duration=3)])
+        if refuse:
+            perform(st, team("sahelia"), A.Coerce(tool="readmission_refusal", target="union"))
+        next_round(st)
+        next_round(st)
+        return st
+
+    assert central(run(True), 1).legal < central(run(False), 1).legal
+
+
 def test_aid_cuts_withhold_funding_and_press_for_returns() -> None:
     from game_rules.rules import perform
 
