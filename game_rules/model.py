@@ -562,10 +562,17 @@ def _economies(r: _Round) -> None:
             team.diaspora_legal / 1000.0 * m.remittance_legal
             + team.diaspora_irregular / 1000.0 * m.remittance_irregular
         )
+        # The weaker partner's exit option: other partners (regional, other powers, the
+        # diaspora) invest and buy while it is not tied to a destination ("subdue or leave").
+        endowment_spec = state.scenario.team(tid).endowment
+        free = not _tied_to_a_destination(state, tid)
+        outside_investment = endowment_spec.outside_investment if free else 0.0
+        outside_trade = endowment_spec.outside_trade if free else 0.0
         inflow = (
             _received(r, tid, TermType.investment)
             + _received(r, tid, TermType.funding, Earmark.development)
             + _received(r, tid, TermType.funding, Earmark.training)
+            + outside_investment
         )
         for other, d in r.decisions.items():
             if other != tid:
@@ -592,8 +599,8 @@ def _economies(r: _Round) -> None:
                 level = term.amount * r.delivered[term.id] / 100.0
                 trade_level = max(trade_level, level * r.goodwill(term.giver, tid))
         trade_value = _level(state, tid, "trade_value", team.trade_value)
-        trade_income = trade_level * trade_value
-        endowment = state.scenario.team(tid).endowment.budget
+        trade_income = trade_level * trade_value + outside_trade
+        endowment = endowment_spec.budget
         team.income = endowment + trade_income
         ind["remittances"] = remittances
         ind["development"] = team.development
@@ -605,6 +612,17 @@ def _economies(r: _Round) -> None:
             for (who, t, e), v in r.received.items()
             if who == tid and t is TermType.funding and e != "given"
         )
+
+
+def _tied_to_a_destination(state: GameState, tid: str) -> bool:
+    for ag in state.agreements.values():
+        if (
+            ag.status is AgreementStatus.active
+            and tid in ag.parties
+            and any(state.teams[p].type == "destination" for p in ag.parties if p != tid)
+        ):
+            return True
+    return False
 
 
 def _indicators(r: _Round) -> None:

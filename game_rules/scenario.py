@@ -124,6 +124,16 @@ class Endowment(_Strict):
     labour_shortage: float = Field(ge=0, default=0.0, description="workers wanted per round")
     trade_value: float = Field(ge=0, default=0.0, description="€m a round at full trade access")
     conflict: float = Field(ge=0, le=1, default=0.0)
+    outside_investment: float = Field(
+        ge=0,
+        default=0.0,
+        description="€m a round other partners invest while the team has no destination deal",
+    )
+    outside_trade: float = Field(
+        ge=0,
+        default=0.0,
+        description="€m a round of trade with other markets while the team has no such deal",
+    )
 
 
 class Policies(_Strict):

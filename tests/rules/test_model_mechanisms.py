@@ -403,6 +403,31 @@ def test_investment_grows_development_and_youth_opportunity() -> None:
     assert ind(invested, "sahelia")["youth_opportunity"] > ind(none, "sahelia")["youth_opportunity"]
 
 
+def test_outside_partners_are_the_weaker_partners_exit_option() -> None:
+    """Other partners invest in and trade with a team that is not tied to a destination:
+    leaving a partnership costs its benefits but is not suicidal."""
+
+    def outside(d: dict[str, Any]) -> None:
+        stable(d)
+        team_dict(d, "sahelia")["endowment"]["outside_investment"] = 300
+        team_dict(d, "coastland")["endowment"]["outside_trade"] = 200
+
+    alone = one_round(outside)
+    tied = one_round(
+        outside,
+        negotiate=lambda st: (
+            sign(st, [term("readmission", "sahelia", "union", 50)]),
+            sign(st, [term("border_cooperation", "coastland", "union", 40)]),
+        ),
+    )
+    assert ind(alone, "sahelia")["investment_received"] == pytest.approx(
+        ind(tied, "sahelia")["investment_received"] + 300
+    )
+    assert ind(alone, "sahelia")["youth_opportunity"] > ind(tied, "sahelia")["youth_opportunity"]
+    assert ind(alone, "coastland")["trade_income"] == pytest.approx(200)
+    assert ind(tied, "coastland")["trade_income"] == 0
+
+
 def test_trade_access_raises_transit_income() -> None:
     none = one_round()
     trade = one_round(
