@@ -6,47 +6,16 @@ in). They validate shape only; legality against the state is the rules' job.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from game_rules.scenario import CoerciveTool
+# The vocabulary of terms lives with the scenario schema, which declares their levels.
+from game_rules.scenario import CoerciveTool, Earmark, TermType
 
 TeamId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 ObjectId = Annotated[str, Field(pattern=r"^[a-z]{1,2}[0-9]{1,6}$", max_length=8)]
 Message = Annotated[str, Field(max_length=1000)]
-
-
-class TermType(StrEnum):
-    """The kinds of commitment a term can carry (GAME.md §4). `amount` means, per type:"""
-
-    readmission = "readmission"
-    """cooperation level 0–100 % in readmitting own (or third-country) nationals."""
-    visa_facilitation = "visa_facilitation"
-    """level 0–3: none, facilitated, multiple-entry, visa-free."""
-    labour_pathway = "labour_pathway"
-    """work permits per round; `skills_training` funds training in the origin."""
-    funding = "funding"
-    """€m per round, with an `earmark`."""
-    border_cooperation = "border_cooperation"
-    """enforcement level 0–100 the transit state commits to."""
-    resettlement = "resettlement"
-    """refugees per round the giver takes from the receiver (a host)."""
-    refugee_work_permits = "refugee_work_permits"
-    """permits per round the giver (a host) grants to refugees."""
-    trade_access = "trade_access"
-    """tariff preference 0–100 % the giver opens its market by."""
-    investment = "investment"
-    """€m per round of private investment the giver brings into the receiver."""
-
-
-class Earmark(StrEnum):
-    development = "development"
-    border_management = "border_management"
-    refugee_hosting = "refugee_hosting"
-    reintegration = "reintegration"
-    training = "training"
 
 
 VISA_LEVELS = ("none", "facilitated", "multiple-entry", "visa-free")

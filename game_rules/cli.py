@@ -17,7 +17,7 @@ import typer
 from game_rules.analytics import batna_report
 from game_rules.bots import STRATEGIES, strategy
 from game_rules.library import load_scenario
-from game_rules.scenario import ScenarioError, parse_scenario_text
+from game_rules.scenario import ScenarioError, parse_scenario_bytes
 from game_rules.simulate import play_bot_game
 from game_rules.state import GameState
 
@@ -34,12 +34,12 @@ app.add_typer(scenario_app, name="scenario")
 def scenario_check(file: Annotated[Path, typer.Argument(help="a scenario YAML file")]) -> None:
     """Validate a scenario file; exit non-zero with every problem found."""
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except OSError as exc:
         typer.echo(f"{file}: cannot read: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
     try:
-        scenario = parse_scenario_text(text, str(file))
+        scenario = parse_scenario_bytes(data, str(file))
     except ScenarioError as exc:
         for problem in exc.problems:
             typer.echo(problem, err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from game_rules.scenario import Scenario, ScenarioError, parse_scenario_text
+from game_rules.scenario import Scenario, ScenarioError, parse_scenario_bytes
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -16,7 +16,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         path = SCENARIO_DIR / f"{name_or_path}.yaml"
     if not path.is_file():
         raise ScenarioError(str(name_or_path), [f"{name_or_path}: no such scenario file"])
-    return parse_scenario_text(path.read_text(encoding="utf-8"), str(path))
+    return parse_scenario_bytes(path.read_bytes(), str(path))
 
 
 def shipped_scenarios() -> list[str]:

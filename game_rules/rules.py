@@ -23,7 +23,15 @@ from game_rules.errors import (
     UnknownObject,
     WrongPhase,
 )
-from game_rules.scenario import CoerciveTool, EventCard, Scenario, TeamType
+from game_rules.scenario import (
+    PERCENT_TERMS,
+    TERM_GIVERS,
+    TERM_RECEIVERS,
+    CoerciveTool,
+    EventCard,
+    Scenario,
+    TeamType,
+)
 from game_rules.state import (
     ActiveEvent,
     Agreement,
@@ -239,33 +247,9 @@ _TEAM_PHASES: dict[str, tuple[Phase, ...]] = {
     "coerce": (Phase.negotiation, Phase.implementation),
 }
 
-_GIVER_TYPES: dict[TermType, tuple[TeamType, ...]] = {
-    TermType.readmission: (TeamType.origin, TeamType.transit),
-    TermType.visa_facilitation: (TeamType.destination,),
-    TermType.labour_pathway: (TeamType.destination,),
-    TermType.funding: (TeamType.destination, TeamType.transit, TeamType.origin),
-    TermType.border_cooperation: (TeamType.transit, TeamType.origin),
-    TermType.resettlement: (TeamType.destination,),
-    TermType.refugee_work_permits: (TeamType.transit,),
-    TermType.trade_access: (TeamType.destination,),
-    TermType.investment: (TeamType.destination,),
-}
-
-_RECEIVER_TYPES: dict[TermType, tuple[TeamType, ...]] = {
-    TermType.readmission: (TeamType.destination,),
-    TermType.visa_facilitation: (TeamType.origin, TeamType.transit),
-    TermType.labour_pathway: (TeamType.origin, TeamType.transit),
-    TermType.funding: tuple(TeamType),
-    TermType.border_cooperation: (TeamType.destination,),
-    TermType.resettlement: (TeamType.transit,),
-    TermType.refugee_work_permits: tuple(TeamType),
-    TermType.trade_access: (TeamType.transit, TeamType.origin),
-    TermType.investment: (TeamType.origin, TeamType.transit),
-}
-
-_PERCENT_TERMS = frozenset(
-    {TermType.readmission, TermType.border_cooperation, TermType.trade_access}
-)
+_GIVER_TYPES = TERM_GIVERS
+_RECEIVER_TYPES = TERM_RECEIVERS
+_PERCENT_TERMS = PERCENT_TERMS
 
 
 def _team_type(state: GameState, team_id: str) -> TeamType:

@@ -6,6 +6,7 @@ it from here, and each figure in a shipped file carries a `source:` note beside 
 
 from __future__ import annotations
 
+import itertools
 import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -36,6 +37,72 @@ class CoerciveTool(StrEnum):
     readmission_refusal = "readmission_refusal"
 
 
+class TermType(StrEnum):
+    """The kinds of commitment a term can carry (GAME.md §4). `amount` means, per type:"""
+
+    readmission = "readmission"
+    """cooperation level 0–100 % in readmitting own (or third-country) nationals."""
+    visa_facilitation = "visa_facilitation"
+    """level 0–3: none, facilitated, multiple-entry, visa-free."""
+    labour_pathway = "labour_pathway"
+    """work permits per round; `skills_training` funds training in the origin."""
+    funding = "funding"
+    """€m per round, with an `earmark`."""
+    border_cooperation = "border_cooperation"
+    """enforcement level 0–100 the transit state commits to."""
+    resettlement = "resettlement"
+    """refugees per round the giver takes from the receiver (a host)."""
+    refugee_work_permits = "refugee_work_permits"
+    """permits per round the giver (a host) grants to refugees."""
+    trade_access = "trade_access"
+    """tariff preference 0–100 % the giver opens its market by."""
+    investment = "investment"
+    """€m per round of private investment the giver brings into the receiver."""
+
+
+class Earmark(StrEnum):
+    development = "development"
+    border_management = "border_management"
+    refugee_hosting = "refugee_hosting"
+    reintegration = "reintegration"
+    training = "training"
+
+
+# Who may give and receive each kind of term, by team type (GAME.md §4). The rules refuse
+# other terms; the scenario check refuses deal levels declared for them.
+TERM_GIVERS: dict[TermType, tuple[TeamType, ...]] = {
+    TermType.readmission: (TeamType.origin, TeamType.transit),
+    TermType.visa_facilitation: (TeamType.destination,),
+    TermType.labour_pathway: (TeamType.destination,),
+    TermType.funding: (TeamType.destination, TeamType.transit, TeamType.origin),
+    TermType.border_cooperation: (TeamType.transit, TeamType.origin),
+    TermType.resettlement: (TeamType.destination,),
+    TermType.refugee_work_permits: (TeamType.transit,),
+    TermType.trade_access: (TeamType.destination,),
+    TermType.investment: (TeamType.destination,),
+}
+
+TERM_RECEIVERS: dict[TermType, tuple[TeamType, ...]] = {
+    TermType.readmission: (TeamType.destination,),
+    TermType.visa_facilitation: (TeamType.origin, TeamType.transit),
+    TermType.labour_pathway: (TeamType.origin, TeamType.transit),
+    TermType.funding: tuple(TeamType),
+    TermType.border_cooperation: (TeamType.destination,),
+    TermType.resettlement: (TeamType.transit,),
+    TermType.refugee_work_permits: tuple(TeamType),
+    TermType.trade_access: (TeamType.transit, TeamType.origin),
+    TermType.investment: (TeamType.origin, TeamType.transit),
+}
+
+PERCENT_TERMS = frozenset(
+    {TermType.readmission, TermType.border_cooperation, TermType.trade_access}
+)
+"""Terms whose amount is a percentage (0–100)."""
+
+VISA_AMOUNTS = (1, 2, 3)
+"""The visa levels a term can promise: facilitated, multiple-entry, visa-free."""
+
+
 class Direction(StrEnum):
     # Member names avoid `lower`, which would shadow str.lower on every member.
     higher_is_better = "higher"
@@ -43,7 +110,9 @@ class Direction(StrEnum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and ±inf pass YAML (`.nan`, `.inf`) but no figure of the game can be one: they
+    # would crash a resolution, or the server later.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Objective(_Strict):
@@ -74,7 +143,8 @@ class Objective(_Strict):
 def _weights_sum_to_one(objectives: list[Objective], what: str) -> None:
     total = sum(o.weight for o in objectives)
     if objectives and not math.isclose(total, 1.0, abs_tol=1e-6):
-        raise ValueError(f"{what} weights must sum to 1 (they sum to {total:.4g})")
+        # Enough digits that a sum just off 1 never reads "they sum to 1".
+        raise ValueError(f"{what} weights must sum to 1 (they sum to {total:.10g})")
 
 
 class Mandate(_Strict):
@@ -357,6 +427,55 @@ class Events(_Strict):
     deck: list[EventCard] = []
 
 
+class TermLevels(_Strict):
+    """The offers on the table for one kind of term: the deal language of a scenario.
+
+    The deal-space analysis and the bots both read these levels, so a debrief's frontier
+    and a bot's offers are made of the same deals. `giver` and `receiver` name a team or a
+    team type (`origin`); for a pair of teams, an entry naming a team beats one naming its
+    type. `levels` are the amounts a facilitator would call sensible offers, ascending and
+    above zero; leaving the term out of a deal is always possible as well.
+    """
+
+    type: TermType
+    giver: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    receiver: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    levels: list[Annotated[float, Field(gt=0)]] = Field(min_length=1, max_length=8)
+    earmark: Earmark | None = None
+    skills_training: bool = False
+    third_country: bool = False
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> TermLevels:
+        if any(b <= a for a, b in itertools.pairwise(self.levels)):
+            raise ValueError(f"levels must be ascending and distinct, got {self.levels}")
+        if self.type in PERCENT_TERMS and self.levels[-1] > 100:
+            raise ValueError(f"{self.type.value} levels are percentages, 0 to 100")
+        if self.type is TermType.visa_facilitation and any(
+            lvl not in VISA_AMOUNTS for lvl in self.levels
+        ):
+            raise ValueError("visa levels are 1 (facilitated), 2 (multiple-entry), 3 (visa-free)")
+        if self.type is TermType.funding and self.earmark is None:
+            raise ValueError("funding needs an earmark (what the money is for)")
+        if self.type is not TermType.funding and self.earmark is not None:
+            raise ValueError("only funding carries an earmark")
+        if self.skills_training and self.type is not TermType.labour_pathway:
+            raise ValueError("skills training belongs to a labour pathway")
+        if self.third_country and self.type is not TermType.readmission:
+            raise ValueError("third_country belongs to readmission")
+        return self
+
+    def specificity(self) -> int:
+        """How closely the entry names a pair: 2 by two team ids, 0 by two team types."""
+        types = {t.value for t in TeamType}
+        return (self.giver not in types) + (self.receiver not in types)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
 class TeachingGoal(_Strict):
     """A claim of the paper the balance tool checks this scenario makes felt."""
 
@@ -377,6 +496,10 @@ class Scenario(_Strict):
     corridors: list[Corridor] = Field(min_length=1)
     model: Model
     events: Events = Events()
+    deal_levels: list[TermLevels] | None = Field(
+        default=None,
+        description="the offers on the table; left out, levels are derived from endowments",
+    )
     teaching_goals: list[TeachingGoal] = []
     sources: dict[str, str] = {}
 
@@ -425,7 +548,59 @@ class Scenario(_Strict):
                         f"event {card.id!r}: {eff.variable} belongs to a team, but "
                         f"{eff.target!r} is a corridor (teams: {ids})"
                     )
+        self._check_deal_levels(by_id)
         return self
+
+    def _check_deal_levels(self, by_id: dict[str, Team]) -> None:
+        types = {t.value: t for t in TeamType}
+
+        def side_types(entry: int, role: str, name: str) -> set[TeamType]:
+            if name in by_id:
+                return {by_id[name].type}
+            if name in types:
+                return {types[name]}
+            raise ValueError(
+                f"deal_levels {entry}: {role} {name!r} is neither a team nor a team type "
+                f"(teams: {list(by_id)}; types: {list(types)})"
+            )
+
+        owner: dict[tuple[TermType, str, str], tuple[int, int]] = {}
+        for i, lv in enumerate(self.deal_levels or [], start=1):
+            what = lv.type.value.replace("_", " ")
+            for role, verb, name, allowed in (
+                ("giver", "give", lv.giver, TERM_GIVERS[lv.type]),
+                ("receiver", "receive", lv.receiver, TERM_RECEIVERS[lv.type]),
+            ):
+                wrong = side_types(i, role, name) - set(allowed)
+                if wrong:
+                    raise ValueError(
+                        f"deal_levels {i}: {_a(wrong.pop().value)} cannot {verb} {what} "
+                        f"(only {' or '.join(_a(t.value) for t in allowed)})"
+                    )
+            if lv.giver == lv.receiver and lv.giver in by_id:
+                raise ValueError(f"deal_levels {i}: giver and receiver are the same team")
+            if lv.type is TermType.readmission:
+                transit_giver = TeamType.transit in side_types(i, "giver", lv.giver)
+                if transit_giver != lv.third_country:
+                    raise ValueError(
+                        f"deal_levels {i}: a transit state readmits third-country nationals "
+                        f"(third_country: true) and an origin its own (third_country: false)"
+                    )
+            for g in self.teams:
+                for r in self.teams:
+                    if g.id == r.id or not (
+                        lv.giver in (g.id, g.type.value) and lv.receiver in (r.id, r.type.value)
+                    ):
+                        continue
+                    key = (lv.type, g.id, r.id)
+                    rank = lv.specificity()
+                    if key in owner and owner[key][1] == rank:
+                        raise ValueError(
+                            f"deal_levels {owner[key][0]} and {i} both set the levels of "
+                            f"{what} from {g.id} to {r.id}; name the teams in one of them"
+                        )
+                    if key not in owner or owner[key][1] < rank:
+                        owner[key] = (i, rank)
 
     def team(self, team_id: str) -> Team:
         for t in self.teams:
@@ -445,13 +620,19 @@ class Scenario(_Strict):
             if c.origin in keep and c.destination in keep and (c.transit in keep or not c.transit)
         ]
         teams = [t for t in self.teams if t.id in keep]
-        return Scenario.model_validate(
-            {
-                **self.model_dump(),
-                "teams": [t.model_dump() for t in teams],
-                "corridors": [c.model_dump() for c in corridors],
-            }
-        )
+        gone = {t.id for t in self.teams} - keep
+        data = {
+            **self.model_dump(),
+            "teams": [t.model_dump() for t in teams],
+            "corridors": [c.model_dump() for c in corridors],
+        }
+        if self.deal_levels is not None:
+            data["deal_levels"] = [
+                lv.model_dump()
+                for lv in self.deal_levels
+                if lv.giver not in gone and lv.receiver not in gone
+            ]
+        return Scenario.model_validate(data)
 
 
 class ScenarioError(ValueError):
@@ -484,6 +665,22 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, _format_errors(source, exc)) from None
+
+
+def parse_scenario_bytes(data: bytes, source: str = "<scenario>") -> Scenario:
+    """A scenario file's raw bytes: UTF-8 text (a byte-order mark is allowed), then YAML."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            source,
+            [
+                f"{source}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                f"offset {exc.start}); save the file as UTF-8"
+            ],
+        ) from None
+    return parse_scenario_text(text, source)
 
 
 def parse_scenario_text(text: str, source: str = "<scenario>") -> Scenario:
