@@ -40,7 +40,7 @@ from server.live import register_renderer
 from server.rooms import GameHall, GameRoom, Principal
 from web.charts import corridor_map, line_chart, qr_svg
 from web.format import AMOUNT_HINTS, condition_text, fmt, label, term_text
-from web.i18n import _, install, speaking
+from web.i18n import N_, _, install, speaking
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
@@ -77,7 +77,7 @@ def _sig(*parts: Any) -> str:
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-CHANNEL_NAMES = {"plenary": "Plenary", "team": "Team", "announcement": "Announcement"}
+CHANNEL_NAMES = {"plenary": N_("Plenary"), "team": N_("Team"), "announcement": N_("Announcement")}
 
 
 def screen(doc: dict[str, Any]) -> dict[str, Any]:
@@ -233,11 +233,13 @@ _DEBRIEFS: dict[str, tuple[int, dict[str, Any]]] = {}
 """game id → (state version, debrief): the no-agreement run is replayed once per state."""
 
 DISCUSSION = (
-    "Partnership or pressure: what did coercion buy, and what did it cost in trust?",
-    "Quick deals or long-term ones: which agreements were still honoured at the end?",
-    "Security bias: how much of what was signed was about stopping people, how much about "
-    "legal pathways and livelihoods?",
-    "Who carried the cost: the migrants (deaths en route), the refugees, the treasuries?",
+    N_("Partnership or pressure: what did coercion buy, and what did it cost in trust?"),
+    N_("Quick deals or long-term ones: which agreements were still honoured at the end?"),
+    N_(
+        "Security bias: how much of what was signed was about stopping people, how much about "
+        "legal pathways and livelihoods?"
+    ),
+    N_("Who carried the cost: the migrants (deaths en route), the refugees, the treasuries?"),
 )
 
 
@@ -473,18 +475,18 @@ def message(text: str, *, ok: bool, status: int = 200) -> HTMLResponse:
 
 
 ERROR_TITLES = {
-    401: "You are not in this game (yet)",
-    403: "This screen is not for this browser",
-    404: "Not found",
-    409: "Someone else got there first",
-    429: "Too many attempts",
+    401: N_("You are not in this game (yet)"),
+    403: N_("This screen is not for this browser"),
+    404: N_("Not found"),
+    409: N_("Someone else got there first"),
+    429: N_("Too many attempts"),
 }
 
 
 def error_response(request: Request, status: int, text: str) -> HTMLResponse:
     if request.headers.get("HX-Request"):
         return message(text, ok=False, status=status)
-    title = _(ERROR_TITLES.get(status, "Something went wrong"))
+    title = _(ERROR_TITLES.get(status, N_("Something went wrong")))
     text = text[:1].upper() + text[1:]
     if text and text[-1] not in ".!?":
         text += "."
@@ -967,13 +969,13 @@ SIMPLE = {
 }
 
 DONE = {
-    "accept": "Accepted.",
-    "reject": "Rejected.",
-    "retract": "Withdrawn.",
-    "withdraw": "You left the agreement.",
-    "ratify": "Ratified.",
-    "set_ready": "Saved.",
-    "coerce": "Done.",
+    "accept": N_("Accepted."),
+    "reject": N_("Rejected."),
+    "retract": N_("Withdrawn."),
+    "withdraw": N_("You left the agreement."),
+    "ratify": N_("Ratified."),
+    "set_ready": N_("Saved."),
+    "coerce": N_("Done."),
 }
 
 
@@ -1091,13 +1093,13 @@ async def console_page(request: Request, hall: Hall, game_id: str) -> HTMLRespon
 
 
 FACILITATOR_OPS = {
-    "start": ({"kind": "start_game"}, "The game has started."),
-    "pause": ({"kind": "pause_game"}, "Paused."),
-    "resume": ({"kind": "resume_game"}, "Resumed."),
-    "advance": ({"kind": "advance_phase"}, "Next phase."),
-    "reveal": ({"kind": "reveal_scores", "revealed": True}, "Scores revealed."),
-    "hide": ({"kind": "reveal_scores", "revealed": False}, "Scores hidden."),
-    "end": ({"kind": "end_game"}, "The game has ended."),
+    "start": ({"kind": "start_game"}, N_("The game has started.")),
+    "pause": ({"kind": "pause_game"}, N_("Paused.")),
+    "resume": ({"kind": "resume_game"}, N_("Resumed.")),
+    "advance": ({"kind": "advance_phase"}, N_("Next phase.")),
+    "reveal": ({"kind": "reveal_scores", "revealed": True}, N_("Scores revealed.")),
+    "hide": ({"kind": "reveal_scores", "revealed": False}, N_("Scores hidden.")),
+    "end": ({"kind": "end_game"}, N_("The game has ended.")),
 }
 
 
@@ -1180,9 +1182,9 @@ async def console_place(request: Request, hall: Hall, game_id: str) -> HTMLRespo
 
 
 BOT_DONE = {
-    "seat": "{team} is now played by a bot ({strategy}).",
-    "unseat": "{team} is back in people's hands.",
-    "pace": "Bots now wait at least {seconds} s between two moves.",
+    "seat": N_("{team} is now played by a bot ({strategy})."),
+    "unseat": N_("{team} is back in people's hands."),
+    "pace": N_("Bots now wait at least {seconds} s between two moves."),
 }
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from game_rules.actions import VISA_LEVELS
-from web.i18n import _, n_
+from web.i18n import N_, _, n_
+from web.labels import label
 
 
 def fmt(value: Any, digits: int = 0) -> str:
@@ -28,20 +29,17 @@ def fmt(value: Any, digits: int = 0) -> str:
     return f"{x:,.{max(digits, 1 if x != int(x) else 0)}f}"
 
 
-def label(key: str) -> str:
-    return _(key.replace("_", " ").capitalize())
-
-
 AMOUNT_HINTS = {
-    "readmission": "cooperation level, 0–100 %",
-    "visa_facilitation": "level 0–3: none, facilitated, multiple-entry, visa-free",
-    "labour_pathway": "work permits per round",
-    "funding": "€m per round (choose an earmark)",
-    "border_cooperation": "enforcement level, 0–100",
-    "resettlement": "refugees per round taken from the receiver",
-    "refugee_work_permits": "permits per round for refugees",
-    "trade_access": "tariff preference, 0–100 %",
-    "investment": "€m per round of private investment",
+    # English here, marked for the catalogues; the builder shows them through `_`.
+    "readmission": N_("cooperation level, 0–100 %"),
+    "visa_facilitation": N_("level 0–3: none, facilitated, multiple-entry, visa-free"),
+    "labour_pathway": N_("work permits per round"),
+    "funding": N_("€m per round (choose an earmark)"),
+    "border_cooperation": N_("enforcement level, 0–100"),
+    "resettlement": N_("refugees per round taken from the receiver"),
+    "refugee_work_permits": N_("permits per round for refugees"),
+    "trade_access": N_("tariff preference, 0–100 %"),
+    "investment": N_("€m per round of private investment"),
 }
 
 
@@ -63,23 +61,31 @@ def condition_text(c: dict[str, Any]) -> str:
 def term_text(term: dict[str, Any], names: dict[str, str]) -> str:
     kind = term["type"]
     amount = term["amount"]
+    # lower(): a label inside a sentence (French and English; Arabic has no case).
+    what = label(kind).lower()
     if kind == "visa_facilitation":
-        level = int(amount) if 0 <= amount < len(VISA_LEVELS) else amount
-        what = f"visas: {VISA_LEVELS[level]}" if isinstance(level, int) else f"visas {amount}"
+        level = int(amount) if 0 <= amount < len(VISA_LEVELS) else None
+        what = (
+            _("visas: {level}", level=label(VISA_LEVELS[level]).lower())
+            if level is not None
+            else _("visas {amount}", amount=fmt(amount))
+        )
     elif kind in ("readmission", "trade_access"):
-        what = f"{label(kind).lower()} {fmt(amount)} %"
+        what = _("{what} {amount} %", what=what, amount=fmt(amount))
     elif kind in ("funding", "investment"):
-        what = f"{label(kind).lower()} €{fmt(amount)}m"
+        what = _("{what} €{amount}m", what=what, amount=fmt(amount))
         if term.get("earmark"):
-            what += f" ({label(term['earmark']).lower()})"
+            what = _("{what} ({earmark})", what=what, earmark=label(term["earmark"]).lower())
     else:
-        what = f"{label(kind).lower()} {fmt(amount)}"
+        what = _("{what} {amount}", what=what, amount=fmt(amount))
     if term.get("skills_training"):
-        what += ", " + _("with skills training")
+        what = _("{what}, with skills training", what=what)
     if term.get("third_country"):
-        what += ", " + _("third-country nationals too")
+        what = _("{what}, third-country nationals too", what=what)
     giver = names.get(term["giver"], term["giver"])
     receiver = names.get(term["receiver"], term["receiver"])
     rounds = term.get("rounds_left", term.get("duration"))
     span = _("ended") if rounds == 0 else n_("{n} round", "{n} rounds", int(rounds or 0))
-    return f"{giver} → {receiver}: {what}, {span}"
+    return _(
+        "{giver} → {receiver}: {what}, {span}", giver=giver, receiver=receiver, what=what, span=span
+    )

@@ -72,3 +72,31 @@ def test_the_stylesheet_has_no_left_or_right_so_arabic_needs_no_second_one() -> 
     )
     found = [line for line in css.splitlines() if physical.search(line)]
     assert not found, found
+
+
+def test_every_key_of_the_rules_has_words() -> None:
+    """A new term type, phase, status, tool or indicator needs its words in web/labels.py
+    (and so in the catalogues), or a screen shows the bare key."""
+    from game_rules import load_scenario, shipped_scenarios
+    from game_rules.actions import VISA_LEVELS, Earmark, TermType
+    from game_rules.scenario import CoerciveTool, TeamType
+    from game_rules.state import AgreementStatus, Phase, ProposalStatus
+    from web.labels import LABELS
+
+    keys = {m.value for e in (TermType, Earmark, TeamType, CoerciveTool) for m in e}
+    keys |= {m.value for e in (Phase, ProposalStatus, AgreementStatus) for m in e}
+    keys |= set(VISA_LEVELS)
+    for sid in shipped_scenarios():
+        for team in load_scenario(sid).teams:
+            keys |= {o.indicator for o in team.mandate.objectives}
+    assert not keys - set(LABELS), sorted(keys - set(LABELS))
+
+
+def test_a_label_reads_in_the_readers_language() -> None:
+    from web.labels import label
+
+    with speaking("fr"):
+        assert label("visa_facilitation") == "Facilitation des visas"
+    with speaking("ar"):
+        assert label("readmission") == "إعادة القبول"
+    assert label("a_new_key") == "A new key"
