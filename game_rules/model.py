@@ -9,16 +9,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from game_rules import records as R
 from game_rules.actions import Earmark, TermType
 from game_rules.rules import (
-    Notice,
-    _news,
     add_support,
     add_trust,
     decision_cost,
     effective_enforcement,
+    happened,
     rng,
-    team_name,
     term_cost,
 )
 from game_rules.scenario import Corridor, Direction, Model, Objective
@@ -154,22 +153,22 @@ class _Round:
         return 1.0
 
 
-def resolve_round(state: GameState) -> list[Notice]:
+def resolve_round(state: GameState) -> list[R.Record]:
     """Compute the round. Called by the rules when implementation ends."""
     r = _Round(state)
-    _settle_commitments(r)
+    records = _settle_commitments(r)
     _pay(r)
     for corridor in state.scenario.corridors:
         _corridor(r, corridor)
     _refugees(r)
     _economies(r)
     _indicators(r)
-    notices = _politics_and_trust(r)
-    _close_round(r)
-    return notices
+    records += _politics_and_trust(r)
+    records += _close_round(r)
+    return records
 
 
-def _settle_commitments(r: _Round) -> None:
+def _settle_commitments(r: _Round) -> list[R.Record]:
     """True compliance per live term; conditions suspend terms whose requirement failed.
 
     Conditions are evaluated to a fixed point: a suspended term counts as 0 % honoured, so
@@ -210,20 +209,25 @@ def _settle_commitments(r: _Round) -> None:
             if required * 100.0 < cond.threshold:
                 r.suspended.add(cond.term)
                 changed = True
-    for _ag, term in live:
+    records: list[R.Record] = []
+    for ag, term in live:
         was = term.suspended
         term.suspended = term.id in r.suspended
         term.suspended_reason = "its condition was not met" if term.suspended else ""
         if term.suspended != was:
-            verb = "suspended" if term.suspended else "released"
-            _news(
+            change = R.TermSuspended if term.suspended else R.TermReleased
+            records += happened(
                 state,
-                "agreement",
-                f"Term {term.id} of {_ag.id} {verb} by its condition",
-                list(_ag.parties),
+                change(
+                    round=state.round,
+                    agreement_id=ag.id,
+                    term_id=term.id,
+                    parties=tuple(ag.parties),
+                ),
             )
         if term.suspended:
             r.delivered[term.id] = 0.0
+    return records
 
 
 def _pay(r: _Round) -> None:
@@ -669,9 +673,9 @@ def _indicators(r: _Round) -> None:
         )
 
 
-def _politics_and_trust(r: _Round) -> list[Notice]:
+def _politics_and_trust(r: _Round) -> list[R.Record]:
     state, m = r.state, r.m
-    notices: list[Notice] = []
+    notices: list[R.Record] = []
     # Letter vs spirit: partners see compliance only now, and only approximately.
     monitored = any(t.monitor for t in state.scenario.teams)
     for ag, term in state.live_terms():
@@ -766,7 +770,7 @@ def _politics_and_trust(r: _Round) -> list[Notice]:
     return notices
 
 
-def _government_falls(state: GameState, tid: str) -> list[Notice]:
+def _government_falls(state: GameState, tid: str) -> list[R.Record]:
     """Two-level game: below its threshold a government falls; its successor has other
     priorities and must re-ratify what it inherited."""
     spec = state.scenario.team(tid)
@@ -782,17 +786,10 @@ def _government_falls(state: GameState, tid: str) -> list[Notice]:
             ag.status = AgreementStatus.awaiting_ratification
             if tid not in ag.awaiting:
                 ag.awaiting.append(tid)
-    return [
-        _news(
-            state,
-            "politics",
-            f"The government of {team_name(state, tid)} has fallen; its agreements "
-            f"await re-ratification",
-        )
-    ]
+    return happened(state, R.GovernmentFell(round=state.round, team=tid))
 
 
-def _close_round(r: _Round) -> None:
+def _close_round(r: _Round) -> list[R.Record]:
     state = r.state
     scores, fallen = r.scores, r.fallen
     for ag in state.agreements.values():
@@ -836,7 +833,7 @@ def _close_round(r: _Round) -> None:
             team.policies = team.decision.policies
         team.decision = None
         team.ready = False
-    _news(state, "results", f"Round {state.round} ({state.year}–{state.year + 1}) results are in")
+    return happened(state, R.RoundResolved(round=state.round, year=state.year))
 
 
 __all__ = ["hump", "objective_value", "resolve_round", "score_of", "take_effect", "term_cost"]

@@ -1,17 +1,18 @@
 """Actions against the state: verify first, then perform. Nothing here does I/O.
 
-`perform(state, actor, action)` changes `state` in place and returns notices of what
-happened; it verifies the whole action before touching anything, so an illegal action
-raises a `RuleError` and leaves the state exactly as it was. `apply` is the copying form.
+`perform(state, actor, action)` changes `state` in place and returns the records of what
+happened (`game_rules.records`); it verifies the whole action before touching anything, so
+an illegal action raises a `RuleError` and leaves the state exactly as it was. `apply` is
+the copying form.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from game_rules import actions as A
+from game_rules import records as R
 from game_rules.actions import Action, Actor, PolicyChoice, TermSpec, TermType
 from game_rules.errors import (
     InvalidTerm,
@@ -40,23 +41,12 @@ from game_rules.state import (
     Condition,
     Decision,
     GameState,
-    NewsItem,
     Phase,
     Proposal,
     ProposalStatus,
     TeamState,
     Term,
 )
-
-
-@dataclass
-class Notice:
-    """What an action did, for the log and the screens. `teams` None means public."""
-
-    kind: str
-    text: str
-    teams: list[str] | None = None
-    data: dict[str, object] = field(default_factory=dict)
 
 
 def rng(state: GameState, *purpose: object) -> random.Random:
@@ -223,9 +213,10 @@ def add_support(state: GameState, team_id: str, delta: float) -> None:
     team.support = min(100.0, max(0.0, team.support + delta))
 
 
-def _news(state: GameState, kind: str, text: str, teams: list[str] | None = None) -> Notice:
-    state.news.append(NewsItem(round=state.round, kind=kind, text=text, teams=teams))
-    return Notice(kind=kind, text=text, teams=teams)
+def happened(state: GameState, *records: R.Record) -> list[R.Record]:
+    """The records of what an action did; those that are news are kept in the state."""
+    state.news.extend(r for r in records if r.news)
+    return list(records)
 
 
 def team_name(state: GameState, team_id: str) -> str:
@@ -544,26 +535,26 @@ def can(state: GameState, actor: Actor, action: Action) -> bool:
 # --- performing -------------------------------------------------------------------------
 
 
-def perform(state: GameState, actor: Actor, action: Action) -> list[Notice]:
+def perform(state: GameState, actor: Actor, action: Action) -> list[R.Record]:
     """Verify, then apply `action` to `state` in place. Raises RuleError, changing nothing."""
     verify(state, actor, action)
     if action.kind in A.FACILITATOR_ACTIONS:
-        notices = _FACILITATOR[action.kind](state, action)
+        records = _FACILITATOR[action.kind](state, action)
     else:
         assert actor.team is not None
-        notices = _PERFORM_TEAM[action.kind](state, actor.team, action)
+        records = _PERFORM_TEAM[action.kind](state, actor.team, action)
     state.version += 1
-    return notices
+    return records
 
 
-def apply(state: GameState, actor: Actor, action: Action) -> tuple[GameState, list[Notice]]:
-    """The pure form: a new state and the notices; `state` itself is not touched."""
+def apply(state: GameState, actor: Actor, action: Action) -> tuple[GameState, list[R.Record]]:
+    """The pure form: a new state and the records; `state` itself is not touched."""
     new = state.model_copy(deep=True)
-    notices = perform(new, actor, action)
-    return new, notices
+    records = perform(new, actor, action)
+    return new, records
 
 
-def _p_propose(state: GameState, team_id: str, action: A.Propose) -> list[Notice]:
+def _p_propose(state: GameState, team_id: str, action: A.Propose) -> list[R.Record]:
     prop = Proposal(
         id=state.next_id("p"),
         round=state.round,
@@ -575,17 +566,15 @@ def _p_propose(state: GameState, team_id: str, action: A.Propose) -> list[Notice
         accepted_by=[team_id],
     )
     state.proposals[prop.id] = prop
-    return [
-        Notice(
-            "proposal",
-            f"{team_name(state, team_id)} proposed {prop.id}",
-            prop.parties,
-            {"proposal_id": prop.id},
-        )
-    ]
+    return happened(
+        state,
+        R.ProposalMade(
+            round=state.round, proposal_id=prop.id, by=team_id, parties=tuple(prop.parties)
+        ),
+    )
 
 
-def _p_counter(state: GameState, team_id: str, action: A.Counter) -> list[Notice]:
+def _p_counter(state: GameState, team_id: str, action: A.Counter) -> list[R.Record]:
     old = state.proposals[action.proposal_id]
     new = Proposal(
         id=state.next_id("p"),
@@ -602,32 +591,32 @@ def _p_counter(state: GameState, team_id: str, action: A.Counter) -> list[Notice
     old.superseded_by = new.id
     old.closed_by = team_id
     state.proposals[new.id] = new
-    return [
-        Notice(
-            "proposal",
-            f"{team_name(state, team_id)} countered {old.id} with {new.id}",
-            new.parties,
-            {"proposal_id": new.id},
-        )
-    ]
+    return happened(
+        state,
+        R.ProposalCountered(
+            round=state.round,
+            proposal_id=new.id,
+            countered=old.id,
+            by=team_id,
+            parties=tuple(new.parties),
+        ),
+    )
 
 
-def _p_accept(state: GameState, team_id: str, action: A.Accept) -> list[Notice]:
+def _p_accept(state: GameState, team_id: str, action: A.Accept) -> list[R.Record]:
     prop = state.proposals[action.proposal_id]
     prop.accepted_by.append(team_id)
     if set(prop.accepted_by) != set(prop.parties):
-        return [
-            Notice(
-                "proposal",
-                f"{team_name(state, team_id)} accepted {prop.id}",
-                prop.parties,
-                {"proposal_id": prop.id},
-            )
-        ]
+        return happened(
+            state,
+            R.ProposalAccepted(
+                round=state.round, proposal_id=prop.id, by=team_id, parties=tuple(prop.parties)
+            ),
+        )
     return _sign(state, prop)
 
 
-def _sign(state: GameState, prop: Proposal) -> list[Notice]:
+def _sign(state: GameState, prop: Proposal) -> list[R.Record]:
     # Every party accepted; a party whose support has since sunk can no longer ratify.
     for party in prop.parties:
         cost = ratification_cost(state, party, prop.terms)
@@ -635,14 +624,12 @@ def _sign(state: GameState, prop: Proposal) -> list[Notice]:
         if cost and state.teams[party].support - cost < threshold:
             prop.status = ProposalStatus.rejected
             prop.closed_by = party
-            return [
-                _news(
-                    state,
-                    "politics",
-                    f"{team_name(state, party)}'s parliament refused to ratify {prop.id}",
-                    prop.parties,
-                )
-            ]
+            return happened(
+                state,
+                R.RatificationRefused(
+                    round=state.round, proposal_id=prop.id, by=party, parties=tuple(prop.parties)
+                ),
+            )
     ag_id = state.next_id("a")
     term_ids = [state.next_id("t") for _ in prop.terms]
     terms = [
@@ -678,39 +665,37 @@ def _sign(state: GameState, prop: Proposal) -> list[Notice]:
     prop.agreement_id = ag_id
     for party in prop.parties:
         add_support(state, party, -ratification_cost(state, party, prop.terms))
-    names = " and ".join(team_name(state, p) for p in prop.parties)
-    return [_news(state, "agreement", f"{names} signed agreement {ag_id}")]
+    return happened(
+        state,
+        R.AgreementSigned(round=state.round, agreement_id=ag_id, parties=tuple(ag.parties)),
+    )
 
 
-def _p_reject(state: GameState, team_id: str, action: A.Reject) -> list[Notice]:
+def _p_reject(state: GameState, team_id: str, action: A.Reject) -> list[R.Record]:
     prop = state.proposals[action.proposal_id]
     prop.status = ProposalStatus.rejected
     prop.closed_by = team_id
-    return [
-        Notice(
-            "proposal",
-            f"{team_name(state, team_id)} rejected {prop.id}",
-            prop.parties,
-            {"proposal_id": prop.id},
-        )
-    ]
+    return happened(
+        state,
+        R.ProposalRejected(
+            round=state.round, proposal_id=prop.id, by=team_id, parties=tuple(prop.parties)
+        ),
+    )
 
 
-def _p_retract(state: GameState, team_id: str, action: A.Retract) -> list[Notice]:
+def _p_retract(state: GameState, team_id: str, action: A.Retract) -> list[R.Record]:
     prop = state.proposals[action.proposal_id]
     prop.status = ProposalStatus.retracted
     prop.closed_by = team_id
-    return [
-        Notice(
-            "proposal",
-            f"{team_name(state, team_id)} retracted {prop.id}",
-            prop.parties,
-            {"proposal_id": prop.id},
-        )
-    ]
+    return happened(
+        state,
+        R.ProposalRetracted(
+            round=state.round, proposal_id=prop.id, by=team_id, parties=tuple(prop.parties)
+        ),
+    )
 
 
-def _p_withdraw(state: GameState, team_id: str, action: A.Withdraw) -> list[Notice]:
+def _p_withdraw(state: GameState, team_id: str, action: A.Withdraw) -> list[R.Record]:
     ag = state.agreements[action.agreement_id]
     ag.status = AgreementStatus.withdrawn
     ag.ended_round = state.round
@@ -718,39 +703,43 @@ def _p_withdraw(state: GameState, team_id: str, action: A.Withdraw) -> list[Noti
     for other in ag.parties:
         if other != team_id:
             add_trust(state, other, team_id, -cost)
-    return [_news(state, "agreement", f"{team_name(state, team_id)} withdrew from {ag.id}")]
+    return happened(
+        state,
+        R.AgreementWithdrawn(
+            round=state.round, agreement_id=ag.id, by=team_id, parties=tuple(ag.parties)
+        ),
+    )
 
 
-def _p_ratify(state: GameState, team_id: str, action: A.Ratify) -> list[Notice]:
+def _p_ratify(state: GameState, team_id: str, action: A.Ratify) -> list[R.Record]:
     ag = state.agreements[action.agreement_id]
     ag.awaiting.remove(team_id)
     add_support(state, team_id, -ratification_cost(state, team_id, ag.terms))
     if not ag.awaiting:
         ag.status = AgreementStatus.active
-    return [_news(state, "politics", f"{team_name(state, team_id)} ratified {ag.id}")]
+    return happened(
+        state,
+        R.AgreementRatified(
+            round=state.round, agreement_id=ag.id, by=team_id, parties=tuple(ag.parties)
+        ),
+    )
 
 
-def _p_set_ready(state: GameState, team_id: str, action: A.SetReady) -> list[Notice]:
+def _p_set_ready(state: GameState, team_id: str, action: A.SetReady) -> list[R.Record]:
     state.teams[team_id].ready = action.ready
-    notices = [
-        Notice(
-            "ready",
-            f"{team_name(state, team_id)} is {'ready' if action.ready else 'not ready'}",
-            None,
-        )
-    ]
-    return notices + _advance_if_all_ready(state)
+    done = happened(state, R.TeamReady(round=state.round, team=team_id, ready=action.ready))
+    return done + _advance_if_all_ready(state)
 
 
-def _p_implement(state: GameState, team_id: str, action: A.Implement) -> list[Notice]:
+def _p_implement(state: GameState, team_id: str, action: A.Implement) -> list[R.Record]:
     team = state.teams[team_id]
     team.decision = _decision_from(state, team_id, action)
     team.ready = True
-    notices = [Notice("implementation", f"{team_name(state, team_id)} decided", [team_id])]
-    return notices + _advance_if_all_ready(state)
+    done = happened(state, R.TeamDecided(round=state.round, team=team_id))
+    return done + _advance_if_all_ready(state)
 
 
-def _p_coerce(state: GameState, team_id: str, action: A.Coerce) -> list[Notice]:
+def _p_coerce(state: GameState, team_id: str, action: A.Coerce) -> list[R.Record]:
     m = state.scenario.model
     state.coercions.append(
         Coercion(round=state.round, tool=action.tool.value, by=team_id, target=action.target)
@@ -762,17 +751,13 @@ def _p_coerce(state: GameState, team_id: str, action: A.Coerce) -> list[Notice]:
             add_trust(state, observer, team_id, -m.trust_coercion_observer_cost)
     add_support(state, team_id, m.coercion_support_gain)
     add_support(state, action.target, -m.coercion_support_loss)
-    tool = action.tool.value.replace("_", " ")
-    return [
-        _news(
-            state,
-            "coercion",
-            f"{team_name(state, team_id)} used {tool} against {team_name(state, action.target)}",
-        )
-    ]
+    return happened(
+        state,
+        R.CoercionUsed(round=state.round, by=team_id, tool=action.tool.value, target=action.target),
+    )
 
 
-_PERFORM_TEAM: dict[str, Callable[..., list[Notice]]] = {
+_PERFORM_TEAM: dict[str, Callable[..., list[R.Record]]] = {
     "propose": _p_propose,
     "counter": _p_counter,
     "accept": _p_accept,
@@ -789,41 +774,41 @@ _PERFORM_TEAM: dict[str, Callable[..., list[Notice]]] = {
 # --- facilitator and phases -------------------------------------------------------------
 
 
-def _f_start(state: GameState, action: Action) -> list[Notice]:
+def _f_start(state: GameState, action: Action) -> list[R.Record]:
     return _begin_round(state)
 
 
-def _f_pause(state: GameState, action: Action) -> list[Notice]:
+def _f_pause(state: GameState, action: Action) -> list[R.Record]:
     state.paused = True
-    return [_news(state, "facilitator", "The facilitator paused the game")]
+    return happened(state, R.GamePaused(round=state.round))
 
 
-def _f_resume(state: GameState, action: Action) -> list[Notice]:
+def _f_resume(state: GameState, action: Action) -> list[R.Record]:
     state.paused = False
-    return [_news(state, "facilitator", "The game resumes")]
+    return happened(state, R.GameResumed(round=state.round))
 
 
-def _f_advance(state: GameState, action: Action) -> list[Notice]:
+def _f_advance(state: GameState, action: Action) -> list[R.Record]:
     return _advance(state)
 
 
-def _f_inject(state: GameState, action: A.InjectEvent) -> list[Notice]:
+def _f_inject(state: GameState, action: A.InjectEvent) -> list[R.Record]:
     card = next(c for c in state.scenario.events.deck if c.id == action.event_id)
     return _play_card(state, card, injected=True)
 
 
-def _f_reveal(state: GameState, action: A.RevealScores) -> list[Notice]:
+def _f_reveal(state: GameState, action: A.RevealScores) -> list[R.Record]:
     state.scores_revealed = action.revealed
-    return [Notice("facilitator", "Scores revealed" if action.revealed else "Scores hidden")]
+    return happened(state, R.ScoresRevealed(round=state.round, revealed=action.revealed))
 
 
-def _f_end(state: GameState, action: Action) -> list[Notice]:
+def _f_end(state: GameState, action: Action) -> list[R.Record]:
     state.phase = Phase.ended
     state.paused = False
-    return [_news(state, "phase", "The game has ended: time for the debrief")]
+    return happened(state, R.GameEnded(round=state.round, by_facilitator=True))
 
 
-_FACILITATOR: dict[str, Callable[..., list[Notice]]] = {
+_FACILITATOR: dict[str, Callable[..., list[R.Record]]] = {
     "start_game": _f_start,
     "pause_game": _f_pause,
     "resume_game": _f_resume,
@@ -834,24 +819,28 @@ _FACILITATOR: dict[str, Callable[..., list[Notice]]] = {
 }
 
 
-def _advance_if_all_ready(state: GameState) -> list[Notice]:
+def _advance_if_all_ready(state: GameState) -> list[R.Record]:
     if all(t.ready for t in state.teams.values()):
         return _advance(state)
     return []
 
 
-def _advance(state: GameState) -> list[Notice]:
+def _advance(state: GameState) -> list[R.Record]:
     for t in state.teams.values():
         t.ready = False
     if state.phase is Phase.briefing:
         state.phase = Phase.negotiation
-        return [_news(state, "phase", f"Round {state.round}: negotiations open")]
+        return happened(
+            state, R.PhaseChanged(round=state.round, phase="negotiation", year=state.year)
+        )
     if state.phase is Phase.negotiation:
         for prop in state.proposals.values():
             if prop.status is ProposalStatus.proposed:
                 prop.status = ProposalStatus.expired
         state.phase = Phase.implementation
-        return [_news(state, "phase", f"Round {state.round}: implementation")]
+        return happened(
+            state, R.PhaseChanged(round=state.round, phase="implementation", year=state.year)
+        )
     if state.phase is Phase.implementation:
         from game_rules.model import resolve_round  # the model builds on these rules
 
@@ -863,21 +852,21 @@ def _advance(state: GameState) -> list[Notice]:
     if state.phase is Phase.resolution:
         if state.round >= state.scenario.rounds:
             state.phase = Phase.ended
-            return [_news(state, "phase", "The last round is over: time for the debrief")]
+            return happened(state, R.GameEnded(round=state.round, by_facilitator=False))
         return _begin_round(state)
     raise WrongPhase(f"cannot advance from {state.phase.value}")
 
 
-def _begin_round(state: GameState) -> list[Notice]:
+def _begin_round(state: GameState) -> list[R.Record]:
     state.round += 1
     state.phase = Phase.briefing
-    notices = [_news(state, "phase", f"Round {state.round} ({state.year}) begins")]
+    records = happened(state, R.PhaseChanged(round=state.round, phase="briefing", year=state.year))
     for team in state.teams.values():
         team.treasury += team.income
     deck = state.scenario.events.deck
     for card in deck:
         if card.scheduled_round == state.round:
-            notices += _play_card(state, card, injected=False)
+            records += _play_card(state, card, injected=False)
     drawable = [c for c in deck if c.scheduled_round is None and c.weight > 0]
     r = rng(state, "events", state.round)
     draws = state.scenario.events.draws_per_round
@@ -886,11 +875,11 @@ def _begin_round(state: GameState) -> list[Notice]:
         if not drawable:
             break
         card = r.choices(drawable, weights=[c.weight for c in drawable])[0]
-        notices += _play_card(state, card, injected=False)
-    return notices
+        records += _play_card(state, card, injected=False)
+    return records
 
 
-def _play_card(state: GameState, card: EventCard, *, injected: bool) -> list[Notice]:
+def _play_card(state: GameState, card: EventCard, *, injected: bool) -> list[R.Record]:
     from game_rules.model import take_effect  # stock effects land at once
 
     ev = ActiveEvent(
@@ -906,4 +895,9 @@ def _play_card(state: GameState, card: EventCard, *, injected: bool) -> list[Not
     )
     state.events.append(ev)
     take_effect(state, ev)
-    return [_news(state, "event", f"{ev.title}: {ev.news}")]
+    return happened(
+        state,
+        R.EventPlayed(
+            round=state.round, card_id=card.id, title=ev.title, text=ev.news, injected=injected
+        ),
+    )

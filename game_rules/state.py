@@ -7,11 +7,12 @@ action leaves it untouched; `apply` in `game_rules.rules` offers the copying for
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from game_rules.actions import ConditionSpec, Earmark, PolicyChoice, TermSpec, TermType
+from game_rules.records import Record, legacy_news
 from game_rules.scenario import EventEffect, Objective, Scenario
 
 
@@ -151,7 +152,6 @@ class TeamState(_State):
     decision: Decision | None = None
     last_compliance: dict[str, float] = {}
     coercion_used: int = 0
-    coerced_this_round: list[str] = []
 
 
 class Coercion(_State):
@@ -170,13 +170,6 @@ class ActiveEvent(_State):
     round_drawn: int
     injected: bool = False
     early: bool = Field(default=False, description="injected during the previous resolution")
-
-
-class NewsItem(_State):
-    round: int
-    text: str
-    kind: Literal["event", "agreement", "coercion", "politics", "results", "facilitator", "phase"]
-    teams: list[str] | None = Field(default=None, description="None: public")
 
 
 class CorridorFlows(_State):
@@ -211,6 +204,12 @@ class RoundRecord(_State):
     fallen: list[str] = []
 
 
+_OLD_TOPICS = frozenset(
+    {"event", "agreement", "coercion", "politics", "results", "facilitator", "phase"}
+)
+"""the `kind`s of the prose news items of old snapshots (no record kind is one of these)."""
+
+
 class GameState(_State):
     scenario: Scenario
     seed: int
@@ -228,7 +227,9 @@ class GameState(_State):
     coercions: list[Coercion] = []
     events: list[ActiveEvent] = []
     pending_events: list[ActiveEvent] = []
-    news: list[NewsItem] = []
+    news: list[Record] = Field(
+        default=[], description="what happened that the public or the parties would hear of"
+    )
     history: list[RoundRecord] = []
     decisions_log: list[dict[str, Decision]] = Field(
         default=[], description="every round's decisions, replayed for the no-agreement run"
@@ -240,6 +241,28 @@ class GameState(_State):
     remigrants: dict[str, float] = Field(
         default={}, description="returnees who will try again next round, by corridor"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _records_from_old_news(cls, data: Any) -> Any:
+        """Snapshots saved before records held English sentences as news (with a topic as
+        `kind` and no ids to recover): they load as LegacyNews records, shown as written."""
+        if isinstance(data, dict) and data.get("news"):
+            news = data["news"]
+            if any(
+                isinstance(n, dict) and "text" in n and "kind" in n and n["kind"] in _OLD_TOPICS
+                for n in news
+            ):
+                data = {
+                    **data,
+                    "news": [
+                        legacy_news(n)
+                        if isinstance(n, dict) and n.get("kind") in _OLD_TOPICS
+                        else n
+                        for n in news
+                    ],
+                }
+        return data
 
     @property
     def rounds(self) -> int:
@@ -253,9 +276,6 @@ class GameState(_State):
         n = self.counters.get(prefix, 0) + 1
         self.counters[prefix] = n
         return f"{prefix}{n}"
-
-    def team_ids(self) -> list[str]:
-        return list(self.teams)
 
     def term(self, term_id: str) -> tuple[Agreement, Term]:
         for ag in self.agreements.values():

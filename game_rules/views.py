@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from game_rules import records as R
 from game_rules.rules import decision_cost, term_cost
 from game_rules.state import Decision, GameState, Phase, ProposalStatus
 
@@ -116,14 +117,7 @@ def view(
             [{"id": c.id, "title": c.title} for c in state.scenario.events.deck] if full else []
         ),
         "coercions": [_flat(c) for c in state.coercions],
-        "news": [
-            _flat(n)
-            for n in [
-                n
-                for n in state.news
-                if n.teams is None or full or (me is not None and me in n.teams)
-            ][-news:]
-        ]
+        "news": [record_json(n) for n in state.news if may_read(n, audience)][-news:]
         if news
         else [],
         "history": [
@@ -149,6 +143,79 @@ def view(
         out["trust"] = {a: dict(row) for a, row in state.trust.items()}
         out["team_details"] = {tid: _own_team(state, tid) for tid in state.teams}
     return out
+
+
+# --- what happened: who hears of which record -------------------------------------------
+
+PARTY_RECORDS: frozenset[type[BaseModel]] = frozenset(
+    {
+        R.ProposalMade,
+        R.ProposalCountered,
+        R.ProposalAccepted,
+        R.ProposalRejected,
+        R.ProposalRetracted,
+        R.RatificationRefused,
+        R.TermSuspended,
+        R.TermReleased,
+    }
+)
+"""Records only the `parties` hear of: a team not party to a proposal learns nothing of
+it, not even that it exists; a suspended term is a matter between its agreement's
+parties (the public sees the compliance records, as observed)."""
+
+OWN_RECORDS: frozenset[type[BaseModel]] = frozenset({R.TeamDecided})
+"""Records only their `team` hears of (that it has decided: when is a negotiating tell)."""
+
+PUBLIC_RECORDS: frozenset[type[BaseModel]] = frozenset(
+    {
+        R.AgreementSigned,
+        R.AgreementWithdrawn,
+        R.AgreementRatified,
+        R.CoercionUsed,
+        R.GovernmentFell,
+        R.TeamReady,
+        R.EventPlayed,
+        R.PhaseChanged,
+        R.RoundResolved,
+        R.GameEnded,
+        R.GamePaused,
+        R.GameResumed,
+        R.ScoresRevealed,
+    }
+)
+"""Records every screen may show: signed agreements, withdrawals and coercion are public
+acts; events and the clock are the world's."""
+
+
+def may_read(record: R.Record, audience: Audience) -> bool:
+    """Whether `audience` hears of `record`. The facilitator hears of everything; the
+    projector and observers only of public records; a team of public ones and of those it
+    is party to."""
+    if audience.kind == "facilitator":
+        return True
+    kind = type(record)
+    if kind in PUBLIC_RECORDS:
+        return True
+    me = audience.team if audience.kind == "team" else None
+    if isinstance(record, R.LegacyNews):
+        return record.teams is None or (me is not None and me in record.teams)
+    if me is None:
+        return False
+    if kind in PARTY_RECORDS:
+        return me in record.parties  # type: ignore[union-attr]
+    if kind in OWN_RECORDS:
+        return me == record.team  # type: ignore[union-attr]
+    return False  # a record no one has classified stays with the facilitator
+
+
+def record_json(record: R.Record) -> dict[str, Any]:
+    """A record as JSON-ready data (as in a view's news): plain fields, tuples as lists."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in record.__dict__.items()}
+
+
+def records_for(records: list[R.Record], audience: Audience) -> list[dict[str, Any]]:
+    """The records of one action that `audience` (its caller) may read, as JSON."""
+    return [record_json(r) for r in records if may_read(r, audience)]
 
 
 def _flat(model: BaseModel) -> dict[str, Any]:

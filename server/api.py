@@ -23,6 +23,7 @@ from game_rules import load_scenario, shipped_scenarios
 from game_rules.actions import FACILITATOR_ACTIONS, Action, TeamId
 from game_rules.scenario import Scenario, ScenarioError, parse_scenario_text
 from game_rules.state import Phase
+from game_rules.views import records_for
 from server.errors import ApiError, forbidden, not_found
 from server.limits import GuessLimiter
 from server.models import ChatMessage, Player
@@ -34,12 +35,14 @@ from server.rooms import (
     Principal,
     Seat,
     Step,
+    audience_of,
     engine_step,
     new_token,
     token_hash,
 )
 from server.security import check_name_free, display_name
 from server.settings import Settings
+from web.words import words
 
 router = APIRouter(prefix="/api")
 bearer = HTTPBearer(auto_error=False, description="a facilitator, projector or player token")
@@ -227,7 +230,11 @@ class Accepted(BaseModel):
     version: int
     phase: str
     round: int
-    notices: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = Field(
+        default=[],
+        description="the records of what the action did that the caller may read, each with "
+        "its `kind`, its fields and a sentence `text`",
+    )
     result: dict[str, Any] = {}
 
 
@@ -249,11 +256,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _accepted(room: GameRoom, seq: int, step: Step, who: Principal) -> Accepted:
-    team = who.seat.team if who.seat else None
+    names = {t.id: t.name for t in room.state.scenario.teams}
     notices = [
-        {"kind": n.kind, "text": n.text}
-        for n in step.notices
-        if n.teams is None or who.role == "facilitator" or (team is not None and team in n.teams)
+        {**r, "text": words(r, names)}
+        for r in records_for(step.notices, audience_of(who.audience_key))
     ]
     return Accepted(
         seq=seq,

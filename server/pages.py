@@ -28,7 +28,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from game_rules import load_scenario, shipped_scenarios
+from game_rules import load_scenario, records, shipped_scenarios
 from game_rules.actions import VISA_LEVELS, Earmark, TermType, parse_action
 from game_rules.analytics import batna_report
 from game_rules.bots import STRATEGIES
@@ -41,6 +41,7 @@ from server.rooms import GameHall, GameRoom, Principal
 from web.charts import corridor_map, line_chart, qr_svg
 from web.format import AMOUNT_HINTS, condition_text, fmt, label, term_text
 from web.i18n import N_, _, install, speaking
+from web.words import words
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 STATIC_DIR = WEB_DIR / "static"
@@ -101,7 +102,7 @@ def screen(doc: dict[str, Any]) -> dict[str, Any]:
         "my_team": teams.get(me_id) if me_id else None,
         "last": last,
         "timer": doc["timer"],
-        "news": list(reversed(v["news"]))[:15],
+        "news": [{"round": n["round"], "text": words(n, names)} for n in reversed(v["news"][-15:])],
         "phase": v["phase"],
         "bots": doc.get("bots") or {},
         "strategies": sorted(STRATEGIES),
@@ -950,7 +951,11 @@ async def builder_post(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         b["counter"] = counter
         status = exc.status if isinstance(exc, RuleError | ApiError) else 422
         return fragment("builder.html", status, b=b, game_id=game_id)
-    ids = [n.data.get("proposal_id") for n in outcome.step.notices if n.data.get("proposal_id")]
+    ids = [
+        r.proposal_id
+        for r in outcome.step.notices
+        if isinstance(r, records.ProposalMade | records.ProposalCountered)
+    ]
     sent = _("Proposal {id} sent.", id=ids[-1]) if ids else _("Proposal sent.")
     fresh = builder_context(room.document(who.audience_key), None, notice=sent)
     return fragment("builder.html", b=fresh, game_id=game_id)

@@ -38,7 +38,7 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from game_rules import GameState, Notice, Scenario, new_game, perform
+from game_rules import GameState, Record, Scenario, new_game, perform
 from game_rules.actions import Action, Actor, AdvancePhase, parse_action
 from game_rules.analytics import batna_report
 from game_rules.errors import RuleError
@@ -205,7 +205,8 @@ class Step:
 
     entry: LogEntry
     rows: list[Any] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
+    notices: list[Record] = field(default_factory=list)
+    """the records of what the step did (`game_rules.records`)."""
     timer_set: bool = False
     """the step set the deadline itself (a timer change), so phase changes don't."""
     result: dict[str, Any] = field(default_factory=dict)

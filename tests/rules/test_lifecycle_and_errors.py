@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from game_rules import actions as A
+from game_rules import records
 from game_rules.actions import Actor
 from game_rules.errors import (
     InvalidTerm,
@@ -22,6 +23,7 @@ from game_rules.errors import (
 )
 from game_rules.rules import apply, can, perform, verify
 from game_rules.state import GameState, Phase
+from game_rules.views import Audience, view
 from tests.rules.helpers import (
     SYSTEM,
     F,
@@ -67,8 +69,10 @@ def test_propose_counter_accept_signs() -> None:
         ("visa_facilitation", 2),
         ("readmission", 70),
     ]
-    # A signed agreement is public news.
-    assert any(n.kind == "agreement" and n.teams is None for n in st.news)
+    # A signed agreement is public news, naming the agreement and its parties.
+    signed = [n for n in st.news if isinstance(n, records.AgreementSigned)]
+    assert [(n.agreement_id, sorted(n.parties)) for n in signed] == [(ag.id, ["sahelia", "union"])]
+    assert ag.id in [n.get("agreement_id") for n in view(st, Audience.projector())["news"]]
 
 
 def test_multilateral_proposal_needs_every_party() -> None:
@@ -128,10 +132,12 @@ def test_reject_and_retract_close_a_proposal() -> None:
 def test_version_increases_with_every_action_and_apply_copies() -> None:
     st = negotiating()
     v = st.version
-    new, notices = apply(st, team("union"), A.Propose(parties=["union", "sahelia"], terms=[VISA]))
+    new, done = apply(st, team("union"), A.Propose(parties=["union", "sahelia"], terms=[VISA]))
     assert st.version == v and st.proposals == {}, "apply leaves its input alone"
     assert new.version == v + 1 and "p1" in new.proposals
-    assert notices and notices[0].teams == ["union", "sahelia"]
+    assert done == [
+        records.ProposalMade(round=1, proposal_id="p1", by="union", parties=("union", "sahelia"))
+    ]
     perform(st, team("union"), A.SetReady(expected_version=v))
     assert st.version == v + 1
 

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 from game_rules import actions as A
+from game_rules import records
 from game_rules.model import hump
 from game_rules.state import GameState, Phase
+from game_rules.views import Audience, view
 from tests.rules.helpers import (
     F,
     advance_to,
@@ -629,9 +631,8 @@ def test_conditional_term_suspended_and_released_automatically() -> None:
     assert not r2[funding].suspended and r2[funding].true_compliance == 100
     assert st.history[0].indicators["sahelia"]["funding_received"] == 0
     assert st.history[1].indicators["sahelia"]["funding_received"] == pytest.approx(200)
-    news = [n.text for n in st.news if n.kind == "agreement"]
-    assert any(f"Term {funding}" in t and "suspended" in t for t in news)
-    assert any(f"Term {funding}" in t and "released" in t for t in news)
+    news = [(n.kind, n.term_id, n.round) for n in st.news if "term_id" in type(n).model_fields]
+    assert news == [("term_suspended", funding, 1), ("term_released", funding, 2)]
 
 
 def test_suspended_term_costs_its_giver_nothing() -> None:
@@ -784,7 +785,9 @@ def test_coercion_costs_trust_with_target_and_observers() -> None:
     assert st.trust["union"] == trust0["union"], "the coercer's own trust does not move"
     assert st.teams["union"].support > support0["union"]
     assert st.teams["sahelia"].support < support0["sahelia"]
-    assert any(n.kind == "coercion" and n.teams is None for n in st.news), "coercion is public"
+    used = [n for n in st.news if isinstance(n, records.CoercionUsed)]
+    assert [(n.by, n.tool, n.target) for n in used] == [("union", "visa_sanctions", "sahelia")]
+    assert "coercion_used" in [n["kind"] for n in view(st, Audience.projector())["news"]]
 
 
 def test_coercion_works_short_term() -> None:

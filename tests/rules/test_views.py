@@ -13,9 +13,18 @@ from typing import Any
 import pytest
 
 from game_rules import actions as A
-from game_rules.rules import perform
+from game_rules import records
+from game_rules.library import load_scenario
+from game_rules.rules import new_game, perform
 from game_rules.state import GameState, Phase
-from game_rules.views import Audience, view
+from game_rules.views import (
+    OWN_RECORDS,
+    PARTY_RECORDS,
+    PUBLIC_RECORDS,
+    Audience,
+    records_for,
+    view,
+)
 from tests.rules.helpers import (
     F,
     advance_to,
@@ -192,7 +201,6 @@ def test_facilitator_sees_everything(game: GameState) -> None:
     assert set(v["team_details"]) == set(TEAMS)
     assert v["trust"] == game.trust
     assert all("scores" in rec and len(rec["scores"]) == 3 for rec in v["history"])
-    assert v["event_deck"] == [] or all("id" in c for c in v["event_deck"])
 
 
 def test_team_sees_only_its_own_trust_rows(game: GameState) -> None:
@@ -253,13 +261,64 @@ def test_private_news_reaches_only_its_teams() -> None:
     _visa, readmission = [t.id for t in st.agreements[ag].terms]
     implement(st, "sahelia", {readmission: 0})
     resolve(st)
-    private = [n for n in st.news if n.teams is not None]
-    assert private, "a suspension is news for the parties only"
-    for n in private:
-        for tid in TEAMS:
-            seen = [x["text"] for x in view(st, Audience.of_team(tid))["news"]]
-            assert (n.text in seen) == (tid in n.teams)
-        assert n.text not in [x["text"] for x in view(st, Audience.projector())["news"]]
+    suspended = [n for n in st.news if isinstance(n, records.TermSuspended)]
+    assert [(n.term_id, sorted(n.parties)) for n in suspended] == [(_visa, ["sahelia", "union"])], (
+        "a suspension is news for the parties only"
+    )
+    for tid in TEAMS:
+        seen = [x for x in view(st, Audience.of_team(tid))["news"] if x["kind"] == "term_suspended"]
+        assert bool(seen) == (tid in ("union", "sahelia")), tid
+    for audience in (Audience.projector(), Audience(kind="observer")):
+        kinds = [x["kind"] for x in view(st, audience)["news"]]
+        assert "term_suspended" not in kinds and "round_resolved" in kinds
+
+
+def test_only_the_facilitator_sees_the_event_deck() -> None:
+    st = new_game(load_scenario("mediterranean"), seed=1)
+    deck = [c.id for c in st.scenario.events.deck]
+    assert deck, "the shipped scenario has a deck to hide"
+    full = view(st, Audience.facilitator())["event_deck"]
+    assert [c["id"] for c in full] == deck and all(c["title"] for c in full)
+    for audience in (Audience.of_team("union"), Audience.projector(), Audience(kind="observer")):
+        assert view(st, audience)["event_deck"] == []
+
+
+def test_every_record_type_has_an_audience() -> None:
+    """A new record the views never classified would go to the facilitator only; this
+    says so at once instead of a sentence missing from every team's news."""
+    classified = PARTY_RECORDS | OWN_RECORDS | PUBLIC_RECORDS | {records.LegacyNews}
+    assert set(records.RECORD_TYPES) == classified
+
+
+def test_proposal_records_reach_only_their_parties() -> None:
+    st = advance_to(start(), Phase.negotiation)
+    done = perform(
+        st,
+        team("union"),
+        A.Propose(
+            parties=["union", "sahelia"], terms=[term("visa_facilitation", "union", "sahelia", 1)]
+        ),
+    )
+    assert (
+        records_for(done, Audience.of_team("union"))
+        == records_for(done, Audience.of_team("sahelia"))
+        == [
+            {
+                "kind": "proposal_made",
+                "round": 1,
+                "proposal_id": "p1",
+                "by": "union",
+                "parties": ["union", "sahelia"],
+            }
+        ]
+    )
+    for audience in (
+        Audience.of_team("coastland"),
+        Audience.projector(),
+        Audience(kind="observer"),
+    ):
+        assert records_for(done, audience) == []
+    assert len(records_for(done, Audience.facilitator())) == 1
 
 
 def test_unknown_team_audience_is_refused() -> None:
