@@ -288,13 +288,21 @@ def _teams(room: GameRoom) -> list[TeamInfo]:
     ]
 
 
-def _set_cookie(response: Response, name: str, token: str, settings: Settings) -> None:
+def _set_cookie(
+    response: Response,
+    name: str,
+    token: str,
+    settings: Settings,
+    samesite: Literal["lax", "strict"] = "lax",
+) -> None:
+    # Lax for seats: a join link opened from a chat app still finds its seat. The
+    # facilitator's cookie is Strict: its console is reached from this site only.
     response.set_cookie(
         name,
         token,
         max_age=int(settings.token_ttl_hours * 3600),
         httponly=True,
-        samesite="lax",
+        samesite=samesite,
         secure=settings.cookie_secure,
     )
 
@@ -353,7 +361,7 @@ async def create_game(
     room, fac_token, proj_token = await hall.create(
         scenario, seed=seed, title=spec.title or scenario.name, timers=timers
     )
-    _set_cookie(response, facilitator_cookie(room.id), fac_token, settings)
+    _set_cookie(response, facilitator_cookie(room.id), fac_token, settings, samesite="strict")
     return GameCreated(
         game_id=room.id,
         join_code=room.join_code,

@@ -22,8 +22,13 @@ from server.errors import ApiError
 from server.limits import GuessLimiter, RequestSizeLimit
 from server.live import Hub
 from server.rooms import GameHall
+from server.security import CrossSiteGuard
 from server.settings import Settings
 from web.i18n import LanguageMiddleware
+
+
+def trusted_origins(settings: Settings) -> list[str]:
+    return [*settings.allowed_origins, *([settings.public_url] if settings.public_url else [])]
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -109,8 +114,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.hall = hall
     app.state.engine = engine
+    app.state.trusted_origins = trusted_origins(settings)
     app.state.join_limiter = GuessLimiter(settings.join_failures_per_minute)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(CrossSiteGuard, allowed_origins=trusted_origins(settings))
     # Phones on conference wifi: pages and htmx go compressed (websockets are not touched).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     # The reader's language for every page, fragment and socket (Accept-Language, ?lang=).

@@ -38,6 +38,7 @@ from server import bots as bot_api
 from server.errors import ApiError
 from server.live import register_renderer
 from server.rooms import GameHall, GameRoom, Principal
+from server.security import check_form_token, form_token
 from web.charts import corridor_map, line_chart, qr_svg
 from web.format import AMOUNT_HINTS, condition_text, fmt, label, term_text
 from web.i18n import N_, _, install, speaking
@@ -58,6 +59,7 @@ class HtmlErrors(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
+                await check_form_token(request)
                 return await original(request)
             except (ApiError, RuleError) as exc:
                 return error_response(request, exc.status, exc.message)
@@ -459,6 +461,7 @@ def whoami(request: Request, room: GameRoom) -> Principal | None:
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("now", time.time())
+    context.setdefault("csrf", form_token(request.cookies, request.path_params.get("game_id")))
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 

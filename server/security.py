@@ -6,8 +6,15 @@ applies the same rule.
 
 from __future__ import annotations
 
+import hmac
 import unicodedata
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import ApiError
 
@@ -52,3 +59,134 @@ def check_name_free(room: GameRoom, name: str) -> None:
     for seat in room.seats.values():
         if not seat.removed and name_key(seat.name) == key:
             raise ApiError(409, "name_taken", f"someone in this game is already called {name!r}")
+
+
+# --- cross-site requests ------------------------------------------------------------------
+
+COOKIE_PREFIX = "compact_"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _netloc(url: str) -> str | None:
+    """`host[:port]` of an origin or URL, lower case, the scheme's default port dropped."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(parts.scheme.lower())
+    return host if port is None or port == default else f"{host}:{port}"
+
+
+def _host_netloc(host: str, scheme: str) -> str:
+    return _netloc(f"{scheme}://{host}") or host.lower()
+
+
+def same_origin(headers: Headers, scheme: str, allowed: list[str]) -> bool | None:
+    """Whether the request comes from a page of this server: True or False from its
+    Origin (or, without one, its Referer); None when it names neither (not a browser)."""
+    source = headers.get("origin") or headers.get("referer")
+    if not source:
+        return None
+    if source == "null":  # a sandboxed frame, a file:// page, a redirect across sites
+        return False
+    where = _netloc(source)
+    if where is None:
+        return False
+    here = {_host_netloc(h, scheme) for h in (headers.get("host", ""),) if h}
+    here.update(n for n in (_netloc(a) for a in allowed) if n)
+    return where in here
+
+
+class CrossSiteGuard:
+    """Refuse a state-changing request that a browser sends with this server's cookies
+    from a page of another origin (another site, or another port of this host).
+
+    Only requests that would authenticate by cookie are checked: a bearer token is not
+    sent by a browser on its own, so an API client with `Authorization` is unaffected, and
+    a request with neither Origin nor Referer is no browser's (browsers send Origin with
+    every POST). The forms' CSRF token (`check_form_token`) is the second lock.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_origins: list[str]) -> None:
+        self.app = app
+        self.allowed = allowed_origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
+            headers = Headers(scope=scope)
+            scheme = "https" if scope.get("scheme") == "https" else "http"
+            if (
+                "authorization" not in headers
+                and COOKIE_PREFIX in headers.get("cookie", "")
+                and same_origin(headers, scheme, self.allowed) is False
+            ):
+                response = JSONResponse(
+                    {
+                        "error": "cross_site",
+                        "message": "this request comes from a page of another site: refused",
+                    },
+                    403,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def websocket_origin_ok(headers: Headers, scheme: str, allowed: list[str]) -> bool:
+    """A websocket from a page of another origin is refused whatever its credentials:
+    the browser would send this server's cookies with it."""
+    ws_scheme = "https" if scheme in ("wss", "https") else "http"
+    return same_origin(headers, ws_scheme, allowed) is not False
+
+
+def csrf_for(token: str) -> str:
+    """The forms' CSRF token of a credential: an HMAC keyed with the credential itself, so
+    only a page that could read the httpOnly cookie's holder's pages can know it, and it
+    survives a restart without a server secret."""
+    return hmac.new(token.encode("utf-8", "surrogatepass"), b"compact-csrf", "sha256").hexdigest()[
+        :32
+    ]
+
+
+def _game_tokens(cookies: dict[str, str], game_id: str) -> list[str]:
+    names = (
+        f"compact_seat_{game_id}",
+        f"compact_facilitator_{game_id}",
+        f"compact_projector_{game_id}",
+    )
+    return [cookies[n] for n in names if cookies.get(n)]
+
+
+def form_token(cookies: dict[str, str], game_id: str | None) -> str:
+    """What a page of game `game_id` puts in its forms (and htmx's header)."""
+    tokens = _game_tokens(cookies, game_id) if game_id else []
+    return csrf_for(tokens[0]) if tokens else ""
+
+
+async def check_form_token(request: Request) -> None:
+    """A form post of a game's page authenticated by cookie carries the CSRF token of one
+    of the cookies it is sent with, in `X-CSRF-Token` (htmx) or the `csrf_token` field."""
+    if request.method not in UNSAFE_METHODS or "authorization" in request.headers:
+        return
+    game_id = request.path_params.get("game_id")
+    tokens = _game_tokens(dict(request.cookies), str(game_id)) if game_id else []
+    if not tokens:
+        return  # nothing to ride on: the route refuses the unauthenticated caller itself
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        field = form.get(CSRF_FIELD)
+        sent = field if isinstance(field, str) else None
+    if sent and any(hmac.compare_digest(sent, csrf_for(t)) for t in tokens):
+        return
+    raise ApiError(
+        403, "csrf", "this form is out of date or comes from another site: reload the page"
+    )

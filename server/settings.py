@@ -49,3 +49,9 @@ class Settings(BaseSettings):
         default=8.0, ge=0, le=600, description="least time between two moves of a bot"
     )
     public_url: str = Field(default="", description="base URL used in join links")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="other origins whose pages may post with this server's cookies and open "
+        'its websockets (JSON list, e.g. ["https://compact.example.org"]); the server\'s own '
+        "Host and public_url always may",
+    )

@@ -29,6 +29,7 @@ from server.api import (
 from server.errors import ApiError
 from server.live import Connection, formats, renderer, spoken
 from server.rooms import GameHall, GameRoom, Principal
+from server.security import websocket_origin_ok
 from web.i18n import language
 
 router = APIRouter()
@@ -64,6 +65,9 @@ async def game_socket(ws: WebSocket, game_id: str) -> None:
     hall: GameHall = ws.app.state.hall
     limit: int = ws.app.state.settings.ws_max_message_bytes
     await ws.accept()
+    if not websocket_origin_ok(ws.headers, ws.url.scheme, ws.app.state.trusted_origins):
+        await _refuse(ws, 403, "cross_site", "this page is of another site: refused")
+        return
     fmt = ws.query_params.get("format", "json")
     if renderer(fmt) is None:
         await _refuse(ws, 400, "bad_format", f"unknown format {fmt!r} ({', '.join(formats())})")
