@@ -263,6 +263,174 @@ def balance(
         raise typer.Exit(1)
 
 
+# --- the deal space ---------------------------------------------------------------------
+
+
+def describe_term(term: Any) -> str:
+    """One term in a line: `union → sahelia: visa facilitation visa-free`."""
+    from game_rules.actions import VISA_LEVELS, TermType
+
+    kind = term.type.value.replace("_", " ")
+    amount = term.amount
+    if term.type is TermType.visa_facilitation:
+        what = VISA_LEVELS[min(int(amount), 3)]
+    elif term.type in (TermType.readmission, TermType.border_cooperation, TermType.trade_access):
+        what = f"{amount:g} %"
+    elif term.type in (TermType.funding, TermType.investment):
+        what = f"€{amount:,.0f}m" + (f" ({term.earmark.value})" if term.earmark else "")
+    else:
+        what = f"{amount:,.0f}" + (" with training" if term.skills_training else "")
+    return f"{term.giver} → {term.receiver}: {kind} {what}"
+
+
+def dealspace_lines(report: Any) -> list[str]:
+    """A deal-space report as text for the terminal."""
+    parties = report.parties
+
+    def gains(point: Any) -> str:
+        return ", ".join(f"{t} {point.gains[t]:+.1f}" for t in parties)
+
+    def deal(point: Any) -> list[str]:
+        return [f"      {describe_term(t)}" for t in point.terms]
+
+    lines = [
+        f"{' + '.join(parties)}: {report.size:,} deals ({len(report.issues)} terms), "
+        f"{report.ratifiable:,} ratifiable, feasible {report.feasible:,} "
+        f"({report.feasible_share:.1%}), unanimous {report.unanimous:,}, "
+        f"Pareto-optimal {report.pareto:,}",
+        "  no-deal scores (BATNA): " + ", ".join(f"{t} {report.batna[t]:.1f}" for t in parties),
+    ]
+    for label, point in (
+        ("Nash bargaining point", report.nash),
+        ("Kalai–Smorodinsky point", report.kalai_smorodinsky),
+        ("egalitarian point", report.egalitarian),
+    ):
+        if point is None:
+            lines.append(f"  {label}: none (no feasible deal)")
+        else:
+            lines += [f"  {label}: {gains(point)}", *deal(point)]
+    for team in parties:
+        fav = report.favourite.get(team)
+        if fav is not None:
+            lines += [f"  favourite of {team}: {gains(fav)}", *deal(fav)]
+    for team, other in report.conflicts():
+        lines.append(f"  conflict: {team}'s favourite deal leaves {other} below its BATNA")
+    return lines
+
+
+def _dealspace_job(job: tuple[str, int, tuple[str, ...], list[tuple[int, ...]]]) -> list[Any]:
+    from game_rules.dealspace import Evaluator, deal_space
+    from game_rules.rules import new_game
+    from game_rules.scenario import Scenario
+
+    scenario_json, seed, partners, deals = job
+    sc = Scenario.model_validate_json(scenario_json)
+    evaluator = Evaluator(new_game(sc, seed))
+    space = deal_space(sc, partners)
+    return [evaluator.value(space.terms(d, evaluator.duration)) for d in deals]
+
+
+def analyse_spaces(
+    sc: Any, seed: int, spaces: list[tuple[str, ...]], *, workers: int = 1, max_deals: int
+) -> list[Any]:
+    """Reports for each set of partners from the opening of a game of `sc` with `seed`,
+    with a progress bar on stderr; deals are spread over `workers` processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from game_rules.dealspace import Evaluator, deal_space, summarise
+    from game_rules.rules import new_game
+
+    plans = []
+    for partners in spaces:
+        space = deal_space(sc, partners)
+        if space.size > max_deals:
+            raise typer.BadParameter(
+                f"the deal space of {', '.join(space.parties)} has {space.size:,} deals, "
+                f"more than --max-deals {max_deals:,}"
+            )
+        plans.append(space)
+    total = sum(space.size for space in plans)
+    reports = []
+    evaluator = Evaluator(new_game(sc, seed))
+    with typer.progressbar(length=total, label=f"{sc.id}: {total:,} deals", file=sys.stderr) as bar:
+        for space in plans:
+            deals = space.deals()
+            if workers <= 1:
+                values = []
+                for d in deals:
+                    values.append(evaluator.value(space.terms(d, evaluator.duration)))
+                    bar.update(1)
+            else:
+                size = max(1, len(deals) // (workers * 8))
+                chunks = [deals[i : i + size] for i in range(0, len(deals), size)]
+                jobs = [(sc.model_dump_json(), seed, space.parties, c) for c in chunks]
+                values = []
+                with ProcessPoolExecutor(workers) as pool:
+                    for chunk_values in pool.map(_dealspace_job, jobs):
+                        values += chunk_values
+                        bar.update(len(chunk_values))
+            reports.append(summarise(evaluator, space, deals, values))
+    return reports
+
+
+@app.command()
+def dealspace(
+    scenario: Annotated[str, typer.Argument(help="scenario id or YAML file")],
+    partners: Annotated[
+        str,
+        typer.Option(
+            help="teams of one deal space, e.g. union,sahelia, or 'all'; "
+            "default: every pair with something to sign"
+        ),
+    ] = "",
+    seed: Annotated[int, typer.Option(help="the game's seed (events, monitoring)")] = 1,
+    workers: Annotated[int, typer.Option(help="processes")] = 1,
+    max_deals: Annotated[int, typer.Option(help="refuse larger spaces")] = 20_000,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the reports here")] = None,
+) -> None:
+    """The deal space at the scenario's levels: every deal signed in round 1 and honoured
+    to the end, against no deal; feasible, unanimous and Pareto counts, the Nash,
+    Kalai–Smorodinsky and egalitarian points and each team's favourite deal."""
+    import time
+
+    from game_rules.dealspace import negotiating_pairs
+
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(1) from None
+    ids = [t.id for t in sc.teams]
+    if partners == "all":
+        spaces = [tuple(ids)]
+    elif partners:
+        chosen = tuple(p.strip() for p in partners.split(","))
+        unknown = [p for p in chosen if p not in ids]
+        if unknown or len(set(chosen)) < 2:
+            raise typer.BadParameter(
+                f"name two or more teams of {', '.join(ids)}", param_hint="--partners"
+            )
+        spaces = [chosen]
+    else:
+        spaces = [tuple(pair) for pair in negotiating_pairs(sc)]
+    if not spaces:
+        typer.echo(f"{sc.name}: no two teams have anything to sign (deal_levels is empty)")
+        raise typer.Exit(1)
+    start = time.perf_counter()
+    reports = analyse_spaces(sc, seed, spaces, workers=workers, max_deals=max_deals)
+    elapsed = time.perf_counter() - start
+    deals = sum(r.size for r in reports)
+    typer.echo(f"{sc.name}, seed {seed}: deals signed in round 1 and honoured to round {sc.rounds}")
+    for report in reports:
+        for line in dealspace_lines(report):
+            typer.echo(line)
+    typer.echo(f"{deals:,} deals in {elapsed:.1f} s ({deals / elapsed:.0f} deals/s)")
+    if json_out is not None:
+        doc = {"scenario": sc.id, "seed": seed, "reports": [r.to_json() for r in reports]}
+        json_out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     app()
 

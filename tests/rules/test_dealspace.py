@@ -7,6 +7,7 @@ import copy
 import itertools
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -301,3 +302,36 @@ def test_issues_of_a_multi_party_space_are_those_of_its_pairs() -> None:
         itertools.chain.from_iterable(issues_between(sc, a, b) for a, b in pairs)
     )
     assert space.size == math.prod(len(i.levels) for i in space.issues) - 1
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def test_the_dealspace_command_prints_the_report_and_writes_json(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from game_rules.cli import app
+
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(small().model_dump(mode="json")), encoding="utf-8")
+    out = tmp_path / "space.json"
+    runner = CliRunner()
+    result = runner.invoke(app, ["dealspace", str(path), "--seed", "2", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report = analyse(new_game(small(), 2), ["alpland", "marenia"])
+    assert (
+        f"alpland + marenia: 11 deals (3 terms), 11 ratifiable, feasible {report.feasible}"
+        in result.stdout
+    )
+    assert "Nash bargaining point: alpland " in result.stdout
+    assert "alpland → marenia: visa facilitation visa-free" in result.stdout
+    assert "deals/s" in result.stdout
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    (space,) = doc["reports"]
+    assert space["feasible"] == report.feasible and space["parties"] == ["alpland", "marenia"]
+    assert space["nash"]["gains"] == pytest.approx(report.nash.gains if report.nash else {})
+    bad = runner.invoke(app, ["dealspace", str(path), "--partners", "alpland,atlantis"])
+    assert bad.exit_code == 2 and "--partners" in bad.output
