@@ -15,25 +15,24 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from game_rules.actions import Accept, Action, Actor, Counter, Propose, Reject, SetReady
-from game_rules.bots import STRATEGIES, Bot, public_rules, strategy
+from game_rules.actions import Accept, Action, Counter, Propose, Reject, SetReady, TeamId
+from game_rules.bots import STRATEGIES
 from game_rules.errors import RuleError
 from game_rules.state import Phase
 from game_rules.views import Audience, view
-from server.api import ERRORS, Facilitator, Hall, Room, TeamId
+from server import commands
+from server.deps import ERRORS, Facilitator, Hall, Room
 from server.errors import ApiError
-from server.models import ChatMessage
-from server.rooms import ChatLine, GameHall, GameRoom, LogEntry, Step, engine_step
+from server.room import BotSeat, GameRoom
+from server.rooms import GameHall
 
 log = logging.getLogger("compact.bots")
 
-BOT_PREFIX = "bot:"
 QUIET_TURNS = 2
 """Negotiation turns with nothing to do before a bot says it is ready."""
 LAST_WORD_TURNS = 8
@@ -41,37 +40,6 @@ LAST_WORD_TURNS = 8
 then says ready: two bots at their limits must not counter each other for ever."""
 NO_TIMER_TURNS = 4
 """Without a phase timer, a bot's sense of time: its concessions spread over this many turns."""
-
-
-@dataclass
-class BotSeat:
-    team: str
-    strategy: str
-    bot: Bot
-    phase: tuple[int, str] = (0, "")
-    turns: int = 0
-    quiet: int = 0
-    next_move: float = 0.0
-    refused: int = 0
-    said: list[str] = field(default_factory=list)
-
-
-def make_seat(room: GameRoom, team: str, strategy_name: str) -> BotSeat:
-    scenario = room.state.scenario
-    bot = Bot(team, public_rules(scenario), strategy(strategy_name), room.state.seed)
-    return BotSeat(team, strategy_name, bot)
-
-
-def fold_bot_entry(room: GameRoom, kind: str, payload: dict[str, Any]) -> None:
-    """Apply a bot entry of the log to the room (on load and when it is committed)."""
-    if kind == "bot_pace":
-        room.bot_pace = float(payload["seconds"])
-        return
-    team, name = payload["team"], payload.get("strategy")
-    if name is None:
-        room.bots.pop(team, None)
-    else:
-        room.bots[team] = make_seat(room, team, name)
 
 
 class BotTable:
@@ -184,44 +152,12 @@ class BotTable:
         return min(1.0, seat.turns / max(NO_TIMER_TURNS - 1, 1))
 
     async def _commit(self, room: GameRoom, seat: BotSeat, action: Action) -> None:
-        step = engine_step(Actor.of_team(seat.team), action, f"{BOT_PREFIX}{seat.strategy}")
-
-        def move(room: GameRoom, now: float) -> Step:
-            _still_seated(room, seat)
-            return step(room, now)
-
-        await self.hall.commit(room.id, move, seen_seq=room.seq)
+        await self.hall.commit(room.id, commands.bot_check(seat, action), seen_seq=room.seq)
 
     async def _say(self, room: GameRoom, seat: BotSeat, partner: str, text: str) -> None:
-        author = f"{room.state.scenario.team(seat.team).name} (bot)"
         seat.said.append(text)
-
-        def say(room: GameRoom, now: float) -> Step:
-            _still_seated(room, seat)
-            seq = room.seq + 1
-            room.chat.append(ChatLine(seq, "bilateral", seat.team, partner, author, text, now))
-            row = ChatMessage(
-                game_id=room.id,
-                seq=seq,
-                channel="bilateral",
-                team=seat.team,
-                to_team=partner,
-                player_id=None,
-                author=author,
-                text=text,
-            )
-            payload = {"channel": "bilateral", "to_team": partner, "text": text}
-            entry = LogEntry("chat", "bot", payload, seat.team, f"{BOT_PREFIX}{seat.strategy}")
-            return Step(entry, rows=[row])
-
-        await self.hall.commit(room.id, say, seen_seq=None)
-
-
-def _still_seated(room: GameRoom, seat: BotSeat) -> None:
-    """A bot decides outside the game's lock: the facilitator may have taken its team back
-    (or given it another strategy) before its move reaches the log."""
-    if room.bots.get(seat.team) is not seat:
-        raise ApiError(409, "conflict", f"the bot no longer plays {seat.team}")
+        check = commands.chat_check("bilateral", text, partner, bot=seat)
+        await self.hall.commit(room.id, check, seen_seq=None)
 
 
 def _partner(action: Action, me: str, room: GameRoom) -> str | None:
@@ -274,40 +210,19 @@ async def list_bots(room: Room, who: Facilitator) -> BotsOut:
     return _bots_out(room)
 
 
-async def _log_bot_entry(hall: GameHall, room: GameRoom, kind: str, payload: dict[str, Any]) -> int:
-    def change(room: GameRoom, now: float) -> Step:
-        fold_bot_entry(room, kind, payload)
-        return Step(LogEntry(kind, "facilitator", payload))
-
-    outcome = await hall.commit(room.id, change, seen_seq=None)
-    return int(outcome.seq)
-
-
 @router.put("/games/{game_id}/bots/{team}", response_model=BotsOut, responses=ERRORS)
 async def seat_bot(
     hall: Hall, room: Room, who: Facilitator, team: TeamId, body: Annotated[BotChoice, Body()]
 ) -> BotsOut:
     """Give `team` to a bot playing `strategy` (also to change a bot's strategy)."""
-    if team not in room.state.teams:
-        raise ApiError(404, "not_found", f"no team {team!r} in this game")
-    if body.strategy not in STRATEGIES:
-        raise ApiError(
-            422,
-            "invalid",
-            f"unknown strategy {body.strategy!r}; choose from {', '.join(sorted(STRATEGIES))}",
-        )
-    if room.state.phase is Phase.ended:
-        raise ApiError(409, "wrong_phase", "the game has ended")
-    await _log_bot_entry(hall, room, "bot_seat", {"team": team, "strategy": body.strategy})
+    await commands.seat_bot(hall, room, who, team, body.strategy)
     return _bots_out(room)
 
 
 @router.delete("/games/{game_id}/bots/{team}", response_model=BotsOut, responses=ERRORS)
 async def unseat_bot(hall: Hall, room: Room, who: Facilitator, team: TeamId) -> BotsOut:
     """Take `team` back from its bot: people play it from the next move on."""
-    if team not in room.bots:
-        raise ApiError(404, "not_found", f"no bot plays {team!r}")
-    await _log_bot_entry(hall, room, "bot_seat", {"team": team, "strategy": None})
+    await commands.unseat_bot(hall, room, who, team)
     return _bots_out(room)
 
 
@@ -316,5 +231,5 @@ async def set_bot_pace(
     hall: Hall, room: Room, who: Facilitator, body: Annotated[BotPace, Body()]
 ) -> BotsOut:
     """How human the bots' pace is: the least time between two moves of one bot."""
-    await _log_bot_entry(hall, room, "bot_pace", {"seconds": body.seconds})
+    await commands.set_bot_pace(hall, room, who, body.seconds)
     return _bots_out(room)

@@ -77,6 +77,7 @@ class Connection:
     _queue: asyncio.Queue[str] = field(init=False)
     _sender: asyncio.Task[None] | None = field(default=None, init=False)
     _newest_view: str | None = field(default=None, init=False)
+    _newest_seq: int = field(default=-1, init=False)
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue(maxsize=self.queue_size)
@@ -84,13 +85,19 @@ class Connection:
     def start(self) -> None:
         self._sender = asyncio.create_task(self._send_loop(), name=f"ws-sender-{self.game_id}")
 
-    def offer(self, text: str, *, full_view: bool) -> None:
+    def offer(self, text: str, *, full_view: bool, seq: int | None = None) -> None:
         """Queue `text` without waiting. A full queue is replaced by the newest full view
         (and then `text`, if it is a reply or presence): a slow client skips to the present
-        but never loses the screen it should be showing."""
+        but never loses the screen it should be showing. Views are encoded off the game's
+        lock, so two may finish out of order: a view older than one already offered (by
+        `seq`) is dropped."""
         if self.closed.is_set():
             return
         if full_view:
+            if seq is not None:
+                if seq < self._newest_seq:
+                    return
+                self._newest_seq = seq
             self._newest_view = text
         try:
             self._queue.put_nowait(text)
@@ -184,20 +191,19 @@ class Hub:
         return counts
 
     def publish(
-        self, game_id: str, encoded: dict[tuple[str, str], str], *, full_view: bool = True
+        self,
+        game_id: str,
+        encoded: dict[tuple[str, str], str],
+        *,
+        full_view: bool = True,
+        seq: int | None = None,
     ) -> None:
         """Queue already-encoded texts, keyed by (audience key, format), to every connection."""
         for key, conns in list(self._games.get(game_id, {}).items()):
             for conn in list(conns):
                 text = encoded.get((key, conn.format))
                 if text is not None:
-                    conn.offer(text, full_view=full_view)
-
-    def move(self, conn: Connection, audience_key: str) -> None:
-        """A player changed team: the connection now sees the new team's view."""
-        self.remove(conn)
-        conn.audience_key = audience_key
-        self.add(conn)
+                    conn.offer(text, full_view=full_view, seq=seq)
 
 
 def encode(

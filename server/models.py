@@ -5,7 +5,8 @@
 - `players`: seats. A seat belongs to one browser (its token) and at most one team.
 - `actions`: the log. UNIQUE(game_id, seq) is the concurrency control, also across
   server instances: two writers that both think they append seq N cannot both commit.
-- `snapshots`: the game state at some seq, so loading need not replay the whole log.
+- `snapshots`: the game at some seq (the rules state, and the room's seats, chat, bots and
+  timer), so loading need not fold the whole log.
 - `chat_messages`: chat and announcements, each written with the log entry that carries it.
 """
 
@@ -72,6 +73,11 @@ class Snapshot(SQLModel, table=True):
     game_id: str = Field(foreign_key="games.id", primary_key=True, max_length=32)
     seq: int = Field(primary_key=True)
     state: str = Field(sa_column=Column(Text, nullable=False))
+    room: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="seats, chat, bots and timer (JSON); None in snapshots before 0002",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(True)))
 
 

@@ -18,17 +18,13 @@ from starlette.websockets import WebSocketDisconnect
 
 from game_rules.actions import parse_action
 from game_rules.errors import RuleError
-from server.api import (
-    ChatIn,
-    facilitator_cookie,
-    perform_action,
-    post_chat,
-    projector_cookie,
-    seat_cookie,
-)
+from server import commands
+from server.deps import facilitator_cookie, projector_cookie, seat_cookie
 from server.errors import ApiError
 from server.live import Connection, formats, renderer, spoken
-from server.rooms import GameHall, GameRoom, Principal
+from server.room import GameRoom, Principal
+from server.rooms import GameHall
+from server.schemas import ChatIn
 from server.security import websocket_origin_ok
 from web.i18n import language
 
@@ -181,12 +177,14 @@ async def _answer(
             return None
         if kind == "action":
             action = parse_action(msg.get("action"))
-            outcome = await perform_action(hall, room, who, action)
+            outcome = await commands.act(hall, room, who, action)
         elif kind == "chat":
             if who.seat is None:
                 raise ApiError(403, "forbidden", "only a participant with a seat can chat")
             body = ChatIn.model_validate(msg)
-            outcome = await post_chat(hall, room, who, body, hall.settings)
+            outcome = await commands.chat(
+                hall, room, who, channel=body.channel, text=body.text, to_team=body.to_team
+            )
         else:
             return {
                 "type": "error",

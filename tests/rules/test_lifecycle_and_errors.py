@@ -623,14 +623,6 @@ def test_every_action_kind_has_an_illegal_case() -> None:
     assert every - covered == set()
 
 
-def test_errors_map_to_http_statuses() -> None:
-    assert WrongPhase.status == StaleVersion.status == 409
-    assert NotAllowed.status == NotAParty.status == 403
-    assert UnknownObject.status == 404
-    assert OverBudget.status == InvalidTerm.status == 422
-    assert issubclass(NotAParty, NotAllowed) and issubclass(RuleError, ValueError)
-
-
 def test_resume_after_pause_lets_teams_act_again() -> None:
     st = _paused()
     perform(st, F, A.ResumeGame())

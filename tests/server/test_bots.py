@@ -39,9 +39,15 @@ async def test_a_table_of_bots_plays_a_whole_game_by_itself(browsers) -> None:
     tab = await fac.open_tab()
     await fac.act({"kind": "start_game"})
     # No timers, no people: only the bots' own moves can carry the game to its end.
-    end = await tab.until(lambda m: m["type"] == "view" and m["view"]["phase"] == "ended", WAIT)
-    assert end["bots"] == {"union": "reciprocator", "coastland": "hardliner", "sahelia": "conceder"}
-    # The debrief: each team's score against its no-agreement outcome.
+    ended = await tab.until(lambda m: m["type"] == "view" and m["view"]["phase"] == "ended", WAIT)
+    assert ended["bots"] == {
+        "union": "reciprocator",
+        "coastland": "hardliner",
+        "sahelia": "conceder",
+    }
+    # The debrief: each team's score against its no-agreement outcome, replayed off the
+    # game's lock and sent as a new view when it is ready.
+    end = await tab.until(lambda m: m["type"] == "view" and m["debrief"] is not None, WAIT)
     debrief = end["debrief"]
     assert set(debrief) == {"union", "coastland", "sahelia"}
     for row in debrief.values():

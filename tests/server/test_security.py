@@ -28,7 +28,7 @@ from websockets.exceptions import ConnectionClosed
 
 from game_rules.library import SCENARIO_DIR
 from game_rules.views import PUBLIC_INDICATORS
-from server import api, rooms
+from server import deps, room
 from tests.server.conftest import LiveServer
 from tests.server.players import WAIT, Browser, Tab, deal, seat_table, union_coastland_deal
 
@@ -185,7 +185,7 @@ async def scene(server: LiveServer, browsers: Callable[[], Browser]) -> Scene:
 
 # --- every endpoint of the API ------------------------------------------------------------
 
-GUARDS = {api.facilitator: "facilitator", api.player: "participant", api.caller: "caller"}
+GUARDS = {deps.facilitator: "facilitator", deps.player: "participant", deps.caller: "caller"}
 
 
 def _guard(dependant: Any) -> str:
@@ -334,7 +334,7 @@ async def test_every_token_expires(scene: Scene, monkeypatch: pytest.MonkeyPatch
         def __getattr__(self, name: str) -> Any:
             return getattr(time, name)
 
-    monkeypatch.setattr(rooms, "time", Later())
+    monkeypatch.setattr(room, "time", Later())
     tokens = {
         "facilitator": scene.fac.token,
         "projector": scene.game["projector_token"],

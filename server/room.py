@@ -1,0 +1,478 @@
+"""One game in memory, and the fold: how each entry of the log changes it.
+
+A room holds the rules engine's state and what the server keeps beside it (seats, chat,
+bots, the phase timer). Nothing changes a room but `fold(room, entry)`: live, after a
+command's check has accepted an entry, and on load, over the log after a snapshot. So a
+game rebuilt from the database is the game that was played.
+
+Kinds of entry: the rules engine's actions (`ENGINE_KINDS`), and the server's own:
+`join`, `team_change`, `player_removed`, `chat`, `announcement`, `timer`, `bot_seat`,
+`bot_pace` (`create` is the snapshot at seq 0).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import typing
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from game_rules import GameState, Record, perform
+from game_rules.actions import Action, Actor, parse_action
+from game_rules.bots import Bot, public_rules, strategy
+from game_rules.state import ROUND_PHASES, Phase
+from game_rules.views import Audience, view
+from server.errors import forbidden, unauthorised
+
+ENGINE_KINDS: frozenset[str] = frozenset(
+    typing.get_args(m.model_fields["kind"].annotation)[0]
+    for m in typing.get_args(typing.get_args(Action)[0])
+)
+"""Kinds of log entry the rules engine performs; the rest are the server's."""
+
+BOT_PREFIX = "bot:"
+"""A bot's entries carry `player_id` "bot:<strategy>"."""
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class Seat:
+    id: str
+    name: str
+    team: str | None
+    token_hash: str
+    removed: bool = False
+    joined_at: float = 0.0
+    """UNIX time: a seat's token lives `token_ttl_hours` from its joining."""
+
+    @property
+    def audience_key(self) -> str:
+        return f"team:{self.team}" if self.team else "observer"
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "team": self.team}
+
+
+@dataclass
+class ChatLine:
+    seq: int
+    channel: str
+    team: str | None
+    to_team: str | None
+    author: str
+    text: str
+    at: float
+    player_id: str | None = None
+
+    def visible_to(self, audience_key: str) -> bool:
+        if audience_key == "facilitator" or self.channel in ("plenary", "announcement"):
+            return True
+        if not audience_key.startswith("team:"):
+            return False
+        me = audience_key[5:]
+        if self.channel == "team":
+            return self.team == me
+        return me in (self.team, self.to_team)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "channel": self.channel,
+            "team": self.team,
+            "to_team": self.to_team,
+            "author": self.author,
+            "player_id": self.player_id,
+            "text": self.text,
+            "at": self.at,
+        }
+
+
+@dataclass
+class BotSeat:
+    """A team played by a bot. Only `team` and `strategy` come from the log; the rest is
+    the driver's (server.bots) sense of the current phase, lost on restart on purpose."""
+
+    team: str
+    strategy: str
+    bot: Bot
+    phase: tuple[int, str] = (0, "")
+    turns: int = 0
+    quiet: int = 0
+    next_move: float = 0.0
+    refused: int = 0
+    said: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Principal:
+    """Who is calling: the facilitator, the projector, or a seated player."""
+
+    role: str  # facilitator | projector | player
+    game_id: str
+    seat: Seat | None = None
+
+    @property
+    def audience_key(self) -> str:
+        if self.seat is not None:
+            return self.seat.audience_key
+        return self.role
+
+    def actor(self) -> Actor:
+        if self.role == "facilitator":
+            return Actor.facilitator()
+        if self.seat is None or self.role != "player":
+            raise forbidden("the projector only watches")
+        if self.seat.team is None:
+            raise forbidden("choose a team first")
+        return Actor.of_team(self.seat.team)
+
+
+def audience_of(key: str) -> Audience:
+    if key.startswith("team:"):
+        return Audience.of_team(key[5:])
+    if key == "facilitator":
+        return Audience.facilitator()
+    if key == "projector":
+        return Audience.projector()
+    return Audience(kind="observer")
+
+
+@dataclass
+class LogEntry:
+    """One entry of the log, as `fold` applies it. `seq` and `at` (UNIX time) are set
+    when the entry is committed; a command's check leaves them at 0."""
+
+    kind: str
+    actor_role: str
+    payload: dict[str, Any]
+    actor_team: str | None = None
+    player_id: str | None = None
+    seq: int = 0
+    at: float = 0.0
+
+
+@dataclass
+class Outcome:
+    """A committed entry and what folding it did (the engine's records)."""
+
+    seq: int
+    entry: LogEntry
+    notices: list[Record] = field(default_factory=list)
+
+
+class GameRoom:
+    def __init__(
+        self,
+        *,
+        game_id: str,
+        join_code: str,
+        title: str,
+        facilitator_hash: str,
+        projector_hash: str,
+        tokens_expire_at: float,
+        token_ttl_hours: float,
+        timers: dict[str, float],
+        state: GameState,
+        chat_history: int,
+        bot_pace: float,
+    ) -> None:
+        self.id = game_id
+        self.join_code = join_code
+        self.title = title
+        self.facilitator_hash = facilitator_hash
+        self.projector_hash = projector_hash
+        self.tokens_expire_at = tokens_expire_at
+        self.token_ttl_hours = token_ttl_hours
+        self.timers = timers
+        """seconds per phase, chosen at creation"""
+        self.state = state
+        self.seq = 0
+        self.seats: dict[str, Seat] = {}
+        self.by_token: dict[str, Seat] = {}
+        self.chat_history = chat_history
+        self.chat: deque[ChatLine] = deque(maxlen=chat_history * 4)
+        self.bots: dict[str, BotSeat] = {}
+        self.bot_pace = bot_pace
+        self.deadline: float | None = None
+        """UNIX time the current phase ends; None: no timer running"""
+        self.paused_remaining: float | None = None
+        """seconds left on the timer while the game is paused"""
+        # Kept by the hall, not folded:
+        self.lock: Any = None
+        self.broken = False
+        self.timer_task: Any = None
+        self.moved: Any = None
+        self.debrief_report: dict[str, dict[str, float]] | None = None
+        """after the end: the no-agreement replay's report, computed once off the lock"""
+        self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    # --- who is calling ---------------------------------------------------------------
+
+    def authenticate(self, token: str | None, *, now: float | None = None) -> Principal:
+        if not token:
+            raise unauthorised()
+        h = token_hash(token)
+        principal: Principal | None = None
+        if hmac.compare_digest(h, self.facilitator_hash):
+            principal = Principal("facilitator", self.id)
+        elif hmac.compare_digest(h, self.projector_hash):
+            principal = Principal("projector", self.id)
+        else:
+            seat = self.by_token.get(h)
+            if seat is not None and hmac.compare_digest(seat.token_hash, h):
+                if seat.removed:
+                    raise forbidden("the facilitator removed this seat from the game")
+                principal = Principal("player", self.id, seat)
+        if principal is None:
+            raise unauthorised("this token does not belong to this game")
+        if (now or time.time()) > self.expires_at(principal):
+            raise unauthorised("this token has expired")
+        return principal
+
+    def expires_at(self, who: Principal) -> float:
+        """When `who`'s token stops working: the game's tokens at the game's expiry, a
+        seat's a full lifetime after it joined (a latecomer's token is never born dead)."""
+        if who.seat is None:
+            return self.tokens_expire_at
+        own = who.seat.joined_at + self.token_ttl_hours * 3600
+        return max(self.tokens_expire_at, own)
+
+    def active_seats(self) -> list[Seat]:
+        return [s for s in self.seats.values() if not s.removed]
+
+    # --- what each audience sees ------------------------------------------------------
+
+    def timer(self, now: float | None = None) -> dict[str, Any]:
+        now = now or time.time()
+        remaining = (
+            max(0.0, self.deadline - now) if self.deadline is not None else self.paused_remaining
+        )
+        return {
+            "deadline": self.deadline,
+            "remaining": None if remaining is None else round(remaining, 1),
+            "running": self.deadline is not None,
+            "server_time": now,
+        }
+
+    def document(self, key: str, online: dict[str, int] | None = None) -> dict[str, Any]:
+        """The whole screen of one audience at the current seq, built once per key."""
+        cached = self._docs.get(key)
+        if cached is not None and cached[0] == self.seq and key != "facilitator":
+            # The timer runs on between actions: a tab that attaches later gets it fresh.
+            return {**cached[1], "timer": self.timer()}
+        players = [s.public() for s in self.active_seats()]
+        if key == "facilitator":
+            online = online or {}
+            for p in players:
+                p["online"] = online.get(p["id"], 0)
+        chat = [c.public() for c in self.chat if c.visible_to(key)][-self.chat_history :]
+        doc = {
+            "type": "view",
+            "game_id": self.id,
+            "seq": self.seq,
+            "audience": key,
+            "title": self.title,
+            "join_code": self.join_code if key in ("facilitator", "projector") else None,
+            "timer": self.timer(),
+            "players": players,
+            "bots": {t: b.strategy for t, b in self.bots.items()},
+            "bot_pace": self.bot_pace,
+            "chat": chat,
+            "view": view(self.state, audience_of(key)),
+            "debrief": self.debrief(),
+        }
+        self._docs[key] = (self.seq, doc)
+        return doc
+
+    def debrief(self) -> dict[str, dict[str, float]] | None:
+        """After the end: each team's score, no-agreement score and gain (GAME.md §7), once
+        the hall has replayed the game without agreements (None until then)."""
+        if self.state.phase is not Phase.ended:
+            return None
+        return self.debrief_report
+
+    def set_debrief(self, report: dict[str, dict[str, float]]) -> None:
+        self.debrief_report = {t: {k: round(v, 1) for k, v in r.items()} for t, r in report.items()}
+        self._docs.clear()  # every screen's document gains it
+
+    def presence_document(self, online: dict[str, int]) -> dict[str, Any]:
+        by_team: dict[str, list[dict[str, Any]]] = {}
+        for s in self.active_seats():
+            by_team.setdefault(s.team or "", []).append(
+                {"id": s.id, "name": s.name, "online": online.get(s.id, 0)}
+            )
+        return {"type": "presence", "game_id": self.id, "seq": self.seq, "teams": by_team}
+
+    # --- the part of a snapshot that is not the rules state -----------------------------
+
+    def snapshot(self) -> str:
+        """Seats, chat, bots and timer at the current seq, as JSON (beside the state's)."""
+        return json.dumps(
+            {
+                "seats": [
+                    [s.id, s.name, s.team, s.token_hash, s.removed, s.joined_at]
+                    for s in self.seats.values()
+                ],
+                "chat": [
+                    [c.seq, c.channel, c.team, c.to_team, c.author, c.text, c.at, c.player_id]
+                    for c in self.chat
+                ],
+                "bots": {t: b.strategy for t, b in self.bots.items()},
+                "bot_pace": self.bot_pace,
+                "deadline": self.deadline,
+                "paused_remaining": self.paused_remaining,
+            },
+            separators=(",", ":"),
+        )
+
+    def restore(self, text: str) -> None:
+        data = json.loads(text)
+        for row in data["seats"]:
+            self._add_seat(Seat(*row))
+        self.chat.extend(ChatLine(*row) for row in data["chat"])
+        for team, name in data["bots"].items():
+            self.bots[team] = _bot_seat(self, team, name)
+        self.bot_pace = data["bot_pace"]
+        self.deadline = data["deadline"]
+        self.paused_remaining = data["paused_remaining"]
+
+    def _add_seat(self, seat: Seat) -> None:
+        self.seats[seat.id] = seat
+        self.by_token[seat.token_hash] = seat
+
+
+Check = Callable[[GameRoom, float], LogEntry]
+"""A command's rules: given the room and the time, the entry to commit, or an ApiError /
+RuleError. It changes nothing: folding the entry does."""
+
+
+# --- the fold ---------------------------------------------------------------------------
+
+
+def fold(room: GameRoom, entry: LogEntry) -> list[Record]:
+    """Apply one log entry to the room: the only way a room changes. An engine action the
+    rules refuse raises RuleError and changes nothing."""
+    if entry.kind in ENGINE_KINDS:
+        state = room.state
+        before = (state.phase, state.round, state.paused)
+        actor = Actor.model_validate({"role": entry.actor_role, "team": entry.actor_team})
+        notices = perform(state, actor, parse_action(entry.payload))
+        _follow_phase(room, before, entry.at)
+    else:
+        _FOLDS[entry.kind](room, entry)
+        notices = []
+    room.seq = entry.seq
+    return notices
+
+
+def _fold_join(room: GameRoom, entry: LogEntry) -> None:
+    p = entry.payload
+    assert entry.player_id is not None
+    room._add_seat(Seat(entry.player_id, p["name"], p["team"], p["token_hash"], joined_at=entry.at))
+
+
+def _fold_team_change(room: GameRoom, entry: LogEntry) -> None:
+    room.seats[entry.payload["player_id"]].team = entry.payload["to"]
+
+
+def _fold_player_removed(room: GameRoom, entry: LogEntry) -> None:
+    room.seats[entry.payload["player_id"]].removed = True
+
+
+def _fold_chat(room: GameRoom, entry: LogEntry) -> None:
+    p = entry.payload
+    if entry.actor_role == "bot":
+        author = f"{room.state.scenario.team(entry.actor_team or '').name} (bot)"
+        player_id = None
+    else:
+        author = room.seats[entry.player_id or ""].name
+        player_id = entry.player_id
+    room.chat.append(
+        ChatLine(
+            seq=entry.seq,
+            channel=p["channel"],
+            team=entry.actor_team,
+            to_team=p["to_team"],
+            author=author,
+            text=p["text"],
+            at=entry.at,
+            player_id=player_id,
+        )
+    )
+
+
+def _fold_announcement(room: GameRoom, entry: LogEntry) -> None:
+    text = entry.payload["text"]
+    room.chat.append(ChatLine(entry.seq, "announcement", None, None, "Facilitator", text, entry.at))
+
+
+def _fold_timer(room: GameRoom, entry: LogEntry) -> None:
+    room.deadline = entry.payload["deadline"]
+    room.paused_remaining = entry.payload["paused_remaining"]
+
+
+def _fold_bot_seat(room: GameRoom, entry: LogEntry) -> None:
+    team, name = entry.payload["team"], entry.payload.get("strategy")
+    if name is None:
+        room.bots.pop(team, None)
+    else:
+        room.bots[team] = _bot_seat(room, team, name)
+
+
+def _fold_bot_pace(room: GameRoom, entry: LogEntry) -> None:
+    room.bot_pace = float(entry.payload["seconds"])
+
+
+_FOLDS: dict[str, Callable[[GameRoom, LogEntry], None]] = {
+    "join": _fold_join,
+    "team_change": _fold_team_change,
+    "player_removed": _fold_player_removed,
+    "chat": _fold_chat,
+    "announcement": _fold_announcement,
+    "timer": _fold_timer,
+    "bot_seat": _fold_bot_seat,
+    "bot_pace": _fold_bot_pace,
+}
+
+
+def _bot_seat(room: GameRoom, team: str, strategy_name: str) -> BotSeat:
+    scenario = room.state.scenario
+    bot = Bot(team, public_rules(scenario), strategy(strategy_name), room.state.seed)
+    return BotSeat(team, strategy_name, bot)
+
+
+def _follow_phase(room: GameRoom, before: tuple[Phase, int, bool], now: float) -> None:
+    """Deadlines follow the phase: a new phase gets its timer, a pause freezes it."""
+    state = room.state
+    phase_changed = (state.phase, state.round) != before[:2]
+    if phase_changed:
+        seconds = room.timers.get(state.phase.value) if state.phase in ROUND_PHASES else None
+        if seconds:
+            if state.paused:
+                room.deadline, room.paused_remaining = None, float(seconds)
+            else:
+                room.deadline, room.paused_remaining = now + seconds, None
+        else:
+            room.deadline, room.paused_remaining = None, None
+    elif state.paused != before[2]:
+        if state.paused and room.deadline is not None:
+            room.paused_remaining = max(0.0, room.deadline - now)
+            room.deadline = None
+        elif not state.paused and room.paused_remaining is not None:
+            room.deadline = now + room.paused_remaining
+            room.paused_remaining = None
+    if state.phase is Phase.ended:
+        room.deadline, room.paused_remaining = None, None
