@@ -956,7 +956,7 @@ async def builder_post(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         return fragment("builder.html", status, b=b, game_id=game_id)
     ids = [
         r.proposal_id
-        for r in outcome.step.notices
+        for r in outcome.notices
         if isinstance(r, records.ProposalMade | records.ProposalCountered)
     ]
     sent = _("Proposal {id} sent.", id=ids[-1]) if ids else _("Proposal sent.")
