@@ -32,11 +32,14 @@ from game_rules.actions import (
     Implement,
     PolicyChoice,
     Propose,
+    Ratify,
     Reject,
     SetReady,
     TermSpec,
     TermType,
+    Withdraw,
 )
+from game_rules.rules import POLITICAL_TERMS
 from game_rules.scenario import CoerciveTool, Model, Scenario, TeamType
 
 # --- the public rules a bot may know ---------------------------------------------------
@@ -356,6 +359,8 @@ class Strategy:
     coercive: bool = False
     reciprocal: bool = False
     duration: int = 3
+    tolerance: int = 2
+    """Rounds in a row a partner may break its word toward us before we withdraw."""
 
     def with_noise(self, r: random.Random) -> Strategy:
         """Randomised parameters for balance runs: no strategy is one fixed point."""
@@ -366,12 +371,13 @@ class Strategy:
             coercive=self.coercive,
             reciprocal=self.reciprocal,
             duration=self.duration,
+            tolerance=self.tolerance,
         )
 
 
 STRATEGIES: dict[str, Strategy] = {
-    "conceder": Strategy("conceder", concession=2.0, spirit=100.0),
-    "hardliner": Strategy("hardliner", concession=0.2, spirit=70.0, coercive=True),
+    "conceder": Strategy("conceder", concession=2.0, spirit=100.0, tolerance=3),
+    "hardliner": Strategy("hardliner", concession=0.2, spirit=70.0, coercive=True, tolerance=1),
     "reciprocator": Strategy("reciprocator", concession=1.0, spirit=100.0, reciprocal=True),
 }
 
@@ -391,37 +397,87 @@ class _Space:
     mine: list[float]
     theirs: list[float]
     mine_by_issue: list[list[float]]
+    political: list[int]
+    """Per package: how many political terms we give in it (each costs support to sign)."""
+
+
+MOVES_PER_PHASE = 24
+"""A bot's moves in one phase after which it only says it is ready: however the others
+play, every phase of a table of bots ends."""
+PATIENCE = 8
+"""Negotiation moves after which a bot only answers (accepts or rejects, no more offers)
+and then says ready: two bots at their limits must not counter each other for ever."""
+OFFERS_PER_TABLE = 4
+"""New offers (proposals and counters) a bot makes to one table in one round."""
+BREACH_LEVEL = 50.0
+"""Observed compliance under which a partner's round counts as breaking its word."""
+MEMORY = 4
+"""Rounds of compliance records a bot reads (the current one included): it needs no older
+ones, so a balance run may give it a view with only these (`view(compliance=MEMORY)`)."""
+
+
+def fingerprint(action: Action) -> str:
+    """What makes two moves the same move (the version they were built on aside)."""
+    return action.model_dump_json(exclude={"expected_version"})
 
 
 @dataclass
 class Bot:
-    """One team played by a strategy. Call `act(view, t)` whenever it may act."""
+    """One team played by a strategy. Call `act(view, t)` whenever it may act, and
+    `refused(action)` when the rules refused one of its moves: it never makes a refused
+    move again in the same phase of the round, and it always ends up saying it is ready."""
 
     team: str
     rules: PublicRules
     strategy: Strategy
     seed: int
     _spaces: dict[str, _Space] = field(default_factory=dict)
-    _proposed_round: dict[str, int] = field(default_factory=dict)
+    _phase: tuple[int, str] = (0, "")
+    _moves: int = 0
+    _refused: set[str] = field(default_factory=set)
+    _offers: dict[str, int] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self._rng = random.Random(f"bot:{self.seed}:{self.team}")
+    def refused(self, action: Action, error: Exception | None = None) -> None:
+        """The rules refused `action` (the error says why): never try it again this phase."""
+        del error
+        self._refused.add(fingerprint(action))
 
     # The three moments a bot acts in.
     def act(self, view: dict[str, Any], t: float) -> list[Action]:
         """Actions for now; `t` in [0, 1] is the share of the phase that has passed."""
+        key = (int(view["round"]), str(view["phase"]))
+        if key != self._phase:
+            if key[0] != self._phase[0]:
+                self._offers.clear()
+            self._phase, self._moves = key, 0
+            self._refused.clear()
+        self._moves += 1
+        phase = view["phase"]
+        if phase in ("lobby", "ended"):
+            return []
+        wanted, waiting = self._wanted(view, t) if self._moves <= MOVES_PER_PHASE else ([], False)
+        out = [a for a in wanted if fingerprint(a) not in self._refused]
+        if not out and not waiting and not self._ready(view):
+            # SetReady is never held back: it is the move that lets every phase end.
+            out = [SetReady(ready=True)]
+        return out
+
+    def _ready(self, view: dict[str, Any]) -> bool:
+        return bool(next(x["ready"] for x in view["teams"] if x["id"] == self.team))
+
+    def _wanted(self, view: dict[str, Any], t: float) -> tuple[list[Action], bool]:
+        """The strategy's moves, and whether it is still waiting for partners' answers."""
         phase = view["phase"]
         if phase == "negotiation":
             return self._negotiate(view, t)
         if phase == "implementation":
-            me = view["me"]
-            if me["decision"] is None:
-                return [self._implement(view)]
-            return []
-        if phase in ("briefing", "resolution"):
-            mine = next(x for x in view["teams"] if x["id"] == self.team)
-            return [] if mine["ready"] else [SetReady(ready=True)]
-        return []
+            out: list[Action] = self._keep_or_leave(view)
+            if view["me"]["decision"] is None:
+                out.append(self._implement(view))
+            return out, False
+        if phase == "briefing":
+            return self._keep_or_leave(view), False
+        return [], False
 
     def explain(self, action: Action) -> str:
         """A short line a bot says in chat about its offer."""
@@ -432,7 +488,48 @@ class Bot:
             return "This works for us. Agreed."
         if isinstance(action, Reject):
             return "This does not meet our minimum. We remain open to talk."
+        if isinstance(action, Withdraw):
+            return "You have not kept your word; we leave this agreement."
         return ""
+
+    # --- keeping agreements: re-ratifying after a fall, leaving a partner who breaks --------
+
+    def _keep_or_leave(self, view: dict[str, Any]) -> list[Action]:
+        out: list[Action] = []
+        breakers = _breakers(view, self.team, self.strategy.tolerance)
+        for ag in view["agreements"]:
+            if self.team not in ag["parties"]:
+                continue
+            others = [p for p in ag["parties"] if p != self.team]
+            if ag["status"] in ("active", "awaiting_ratification") and any(
+                p in breakers for p in others
+            ):
+                out.append(Withdraw(agreement_id=ag["id"]))
+                continue
+            if ag["status"] == "awaiting_ratification" and self.team in ag["awaiting"]:
+                live = [term for term in ag["terms"] if term["rounds_left"] > 0]
+                if not live or not self._can_ratify(view, live):
+                    continue
+                value = self._value_of_deal(view, others, live)
+                if value is not None and value > 0:
+                    out.append(Ratify(agreement_id=ag["id"]))
+        return out
+
+    def _political_room(self, view: dict[str, Any]) -> int:
+        """How many political terms our parliament would still ratify (two-level game)."""
+        cost = self.rules.model.ratification_cost
+        if cost <= 0:
+            return 1_000
+        support = next(x["support"] for x in view["teams"] if x["id"] == self.team)
+        # The view rounds support to a tenth: keep that much margin.
+        slack = support - 0.05 - view["me"]["support_threshold"]
+        return max(0, int(slack // cost))
+
+    def _can_ratify(self, view: dict[str, Any], terms: list[dict[str, Any]]) -> bool:
+        given = sum(
+            1 for x in terms if x["giver"] == self.team and TermType(x["type"]) in POLITICAL_TERMS
+        )
+        return given == 0 or given <= self._political_room(view)
 
     # --- negotiation --------------------------------------------------------------------
 
@@ -463,15 +560,31 @@ class Bot:
             ]
             for iss in issues
         ]
+        political_tab = [
+            [
+                int(lvl > 0 and iss.giver == self.team and iss.type in POLITICAL_TERMS)
+                for lvl in range(len(iss.levels))
+            ]
+            for iss in issues
+        ]
         packages = list(itertools.product(*(range(len(i.levels)) for i in issues)))
         # Sums in itertools.product order, built row by row: far cheaper than summing
         # each package (this runs for every bot, partner and round).
-        mine_sums, their_sums = [0.0], [0.0]
-        for mrow, trow in zip(mine_tab, their_tab, strict=True):
+        mine_sums, their_sums, political = [0.0], [0.0], [0]
+        for mrow, trow, prow in zip(mine_tab, their_tab, political_tab, strict=True):
             mine_sums = [s + v for s in mine_sums for v in mrow]
             their_sums = [s + v for s in their_sums for v in trow]
+            political = [s + v for s in political for v in prow]
         # Package 0 gives nothing at all: it is no deal, not an offer.
-        space = _Space(partner, issues, packages[1:], mine_sums[1:], their_sums[1:], mine_tab)
+        space = _Space(
+            partner,
+            issues,
+            packages[1:],
+            mine_sums[1:],
+            their_sums[1:],
+            mine_tab,
+            political[1:],
+        )
         self._spaces[key] = space
         return space
 
@@ -481,16 +594,26 @@ class Bot:
         e = max(self.strategy.concession, 0.05)
         return floor + (best - floor) * (1.0 - min(1.0, max(0.0, t)) ** (1.0 / e))
 
-    def _offer(self, space: _Space, target: float) -> int:
-        """The package at or above my target that is best for the partner."""
+    def _offer(self, space: _Space, target: float, room: int) -> int | None:
+        """The package at or above my target that is best for the partner, among those my
+        parliament would ratify (None: there is none worth offering)."""
         best_i, best_theirs = -1, float("-inf")
-        for i, (mv, tv) in enumerate(zip(space.mine, space.theirs, strict=True)):
+        fallback, fallback_mine = -1, float("-inf")
+        for i, (mv, tv, pol) in enumerate(
+            zip(space.mine, space.theirs, space.political, strict=True)
+        ):
+            if pol > room:
+                continue
+            if mv > fallback_mine:
+                fallback, fallback_mine = i, mv
             if mv >= target and (
                 tv > best_theirs or (tv == best_theirs and mv > space.mine[best_i])
             ):
                 best_i, best_theirs = i, tv
         if best_i < 0:
-            best_i = max(range(len(space.mine)), key=space.mine.__getitem__)
+            best_i = fallback
+        if best_i < 0 or space.mine[best_i] <= 0:
+            return None
         return best_i
 
     def _terms(self, space: _Space, idx: int) -> tuple[list[TermSpec], list[ConditionSpec]]:
@@ -532,53 +655,100 @@ class Bot:
                     break
         return total
 
-    def _negotiate(self, view: dict[str, Any], t: float) -> list[Action]:
-        out: list[Action] = []
+    def _value_of_deal(
+        self, view: dict[str, Any], others: list[str], terms: list[dict[str, Any]]
+    ) -> float | None:
+        """Our estimate of a deal among us and `others`: each term we give or receive
+        valued in the deal space with its counterpart (None: we have no view of it)."""
+        if len(others) == 1:
+            return self._value_of_terms(view, others[0], terms)
+        total, known = 0.0, False
+        for term in terms:
+            if self.team not in (term["giver"], term["receiver"]):
+                continue
+            other = term["receiver"] if term["giver"] == self.team else term["giver"]
+            value = self._value_of_terms(view, other, [term])
+            if value is not None:
+                total, known = total + value, True
+        return total if known else None
+
+    def _negotiate(self, view: dict[str, Any], t: float) -> tuple[list[Action], bool]:
+        out = self._keep_or_leave(view)
+        partners = [p for p in self.rules.teams if p != self.team]
+        # Late in the phase a bot only answers, so that every negotiation ends.
+        late = self._moves > PATIENCE + 2 * len(partners)
+        room = self._political_room(view)
+        # Who keeps breaking its word gets no new deal from us this round.
+        shunned = _breakers(view, self.team, self.strategy.tolerance)
         open_props = [p for p in view.get("proposals", []) if p["status"] == "proposed"]
         answered: set[str] = set()
         for p in open_props:
             if self.team in p["accepted_by"]:
                 continue
             others = [x for x in p["parties"] if x != self.team]
-            if len(others) != 1:
+            answered.update(others)
+            if shunned.intersection(others):
                 out.append(Reject(proposal_id=p["id"]))
                 continue
-            partner = others[0]
-            answered.add(partner)
-            value = self._value_of_terms(view, partner, p["terms"])
-            space = self._space(view, partner)
+            value = self._value_of_deal(view, others, p["terms"])
+            space = self._space(view, p["proposer"] if p["proposer"] != self.team else others[0])
             if value is None or space is None:
                 out.append(Reject(proposal_id=p["id"]))
                 continue
             target = self._target(space, t)
-            if value >= target - 1e-9 and value > 0:
-                out.append(Accept(proposal_id=p["id"]))
+            accept = Accept(proposal_id=p["id"])
+            if (
+                value >= target - 1e-9
+                and value > 0
+                and self._can_ratify(view, p["terms"])
+                and fingerprint(accept) not in self._refused
+            ):
+                out.append(accept)
+                continue
+            offer = None if late or len(others) != 1 else self._offer(space, target, room)
+            if offer is None:
+                out.append(Reject(proposal_id=p["id"]))
             else:
-                terms, conditions = self._terms(space, self._offer(space, target))
+                terms, conditions = self._terms(space, offer)
                 out.append(Counter(proposal_id=p["id"], terms=terms, conditions=conditions))
-        mine_open = {x for p in open_props if p["proposer"] == self.team for x in p["parties"]}
-        active_with = {
+        waiting = False
+        mine_open: set[str] = set()
+        for p in open_props:
+            if p["proposer"] == self.team:
+                mine_open.update(p["parties"])
+                waiting = waiting or not late
+        bound = {
             x
             for a in view["agreements"]
-            if a["status"] == "active" and self.team in a["parties"]
+            if a["status"] in ("active", "awaiting_ratification") and self.team in a["parties"]
             for x in a["parties"]
         }
-        for partner in self.rules.teams:
-            if partner == self.team or partner in answered or partner in mine_open:
-                continue
-            if partner in active_with:
-                continue
-            space = self._space(view, partner)
-            if space is None:
-                continue
-            terms, conditions = self._terms(space, self._offer(space, self._target(space, t)))
-            if terms:
-                out.append(
-                    Propose(parties=[self.team, partner], terms=terms, conditions=conditions)
-                )
+        if not late:
+            for partner in partners:
+                if partner in answered or partner in mine_open or partner in bound:
+                    continue
+                if partner in shunned:
+                    continue
+                space = self._space(view, partner)
+                if space is None:
+                    continue
+                offer = self._offer(space, self._target(space, t), room)
+                if offer is None:
+                    continue
+                terms, conditions = self._terms(space, offer)
+                if terms:
+                    out.append(
+                        Propose(parties=[self.team, partner], terms=terms, conditions=conditions)
+                    )
         if self.strategy.coercive and t >= 0.5:
+            active_with = {
+                x
+                for a in view["agreements"]
+                if a["status"] == "active" and self.team in a["parties"]
+                for x in a["parties"]
+            }
             out.extend(self._coerce(view, active_with))
-        return out
+        return out, waiting
 
     def _coerce(self, view: dict[str, Any], partners: set[str]) -> list[Action]:
         """A hardliner uses pressure on those it has no deal with, or who fell short."""
@@ -656,6 +826,27 @@ def _can_target(tool: CoerciveTool, ttype: TeamType) -> bool:
     if tool in (CoerciveTool.visa_sanctions, CoerciveTool.aid_cuts):
         return ttype in (TeamType.origin, TeamType.transit)
     return ttype is TeamType.destination
+
+
+def _breakers(view: dict[str, Any], me: str, tolerance: int) -> set[str]:
+    """Partners whose every term toward us was observed under BREACH_LEVEL in each of the
+    last `tolerance` rounds: they keep breaking their word. A term suspended by its
+    condition is not a breach of its giver's."""
+    worst: dict[tuple[str, int], float] = {}
+    for ag in view["agreements"]:
+        if me not in ag["parties"]:
+            continue
+        for rec in ag["compliance"]:
+            if rec["giver"] == me or rec["suspended"]:
+                continue
+            key = (rec["giver"], rec["round"])
+            worst[key] = min(worst.get(key, 100.0), rec["observed"])
+    last = int(view["round"]) - 1
+    rounds = range(last - min(max(tolerance, 1), MEMORY - 1) + 1, last + 1)
+    givers = {g for g, _r in worst}
+    return {
+        g for g in givers if all((g, r) in worst and worst[(g, r)] < BREACH_LEVEL for r in rounds)
+    }
 
 
 def _partner_shortfall(view: dict[str, Any], me: str) -> dict[str, float]:

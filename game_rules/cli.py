@@ -18,7 +18,7 @@ from game_rules.analytics import batna_report
 from game_rules.bots import STRATEGIES, strategy
 from game_rules.library import load_scenario
 from game_rules.scenario import ScenarioError, parse_scenario_bytes
-from game_rules.simulate import play_bot_game
+from game_rules.simulate import BotsStalled, play_bot_game
 from game_rules.state import GameState
 
 app = typer.Typer(
@@ -119,6 +119,15 @@ def play(
         str,
         typer.Option("--default-strategy", help=f"for teams not named: {', '.join(STRATEGIES)}"),
     ] = "reciprocator",
+    turns: Annotated[
+        int,
+        typer.Option(
+            help="negotiation turns before a timer closes the phase; 0: no timers, the bots "
+            "end every phase themselves (as a table of bots on the server)",
+            min=0,
+            max=100,
+        ),
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
 ) -> None:
     """Play a whole game with bots and print what happened."""
@@ -131,7 +140,11 @@ def play(
             typer.echo(problem, err=True)
         raise typer.Exit(1) from None
     chosen = _parse_strategies(strategies, [t.id for t in sc.teams], default_strategy)
-    game = play_bot_game(sc, seed, chosen)
+    try:
+        game = play_bot_game(sc, seed, chosen, turns=turns or None)
+    except BotsStalled as exc:
+        typer.echo(f"the bots did not finish the game: {exc}", err=True)
+        raise typer.Exit(1) from None
     report = game_report(game.state, {t: s.name for t, s in chosen.items()})
     if as_json:
         sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")

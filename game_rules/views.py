@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from game_rules import records as R
 from game_rules.rules import decision_cost, term_cost
-from game_rules.state import Decision, GameState, Phase, ProposalStatus
+from game_rules.state import Agreement, Decision, GameState, Phase, ProposalStatus
 
 PUBLIC_INDICATORS = frozenset(
     {
@@ -70,11 +70,13 @@ def view(
     news: int = 60,
     closed_proposals: bool = True,
     history: int | None = None,
+    compliance: int | None = None,
 ) -> dict[str, Any]:
     """A JSON-ready dict of what `audience` may see of `state`: the last `news` items of
     the news, and proposals already closed only if `closed_proposals` (a bot playing a
-    balance run reads neither, and views are most of the cost of a bot game), and the last
-    `history` round records (None: all)."""
+    balance run reads neither, and views are most of the cost of a bot game), the last
+    `history` round records (None: all), and the compliance records of the last
+    `compliance` rounds (None: all)."""
     if audience.kind == "team" and audience.team not in state.teams:
         raise KeyError(f"no team {audience.team!r}")
     full = audience.kind == "facilitator"
@@ -108,7 +110,7 @@ def view(
             }
             for c in state.scenario.corridors
         ],
-        "agreements": _agreements(state, me, full or monitor),
+        "agreements": _agreements(state, me, full or monitor, compliance),
         "events": [
             {"id": ev.card_id, "title": ev.title, "news": ev.news, "rounds_left": ev.rounds_left}
             for ev in state.events
@@ -289,9 +291,14 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
     }
 
 
-def _agreements(state: GameState, me: str | None, see_all: bool) -> list[dict[str, Any]]:
+def _agreements(
+    state: GameState, me: str | None, see_all: bool, rounds: int | None
+) -> list[dict[str, Any]]:
     records: dict[str, list[dict[str, Any]]] = {ag_id: [] for ag_id in state.agreements}
+    since = -1 if rounds is None else state.round - rounds
     for rec in state.compliance:
+        if rec.round <= since:
+            continue
         item = {
             "round": rec.round,
             "term_id": rec.term_id,
@@ -304,10 +311,28 @@ def _agreements(state: GameState, me: str | None, see_all: bool) -> list[dict[st
         records.setdefault(rec.agreement_id, []).append(item)
     out = []
     for ag in state.agreements.values():
-        data = ag.model_dump(mode="json")
+        data = _agreement_json(ag)
         data["compliance"] = records[ag.id]
         out.append(data)
     return out
+
+
+def _agreement_json(ag: Agreement) -> dict[str, Any]:
+    """`ag.model_dump(mode="json")`, built by hand: a view holds every agreement of the
+    game and is built for every bot move (a test checks the two are equal)."""
+    data = dict(ag.__dict__)
+    data["status"] = ag.status.value
+    data["parties"] = list(ag.parties)
+    data["awaiting"] = list(ag.awaiting)
+    data["conditions"] = [dict(c.__dict__) for c in ag.conditions]
+    terms = []
+    for t in ag.terms:
+        term = dict(t.__dict__)
+        term["type"] = t.type.value
+        term["earmark"] = t.earmark.value if t.earmark is not None else None
+        terms.append(term)
+    data["terms"] = terms
+    return data
 
 
 def _round_record(

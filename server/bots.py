@@ -133,6 +133,7 @@ class BotTable:
             await self._commit(room, seat, action)
         except RuleError as exc:
             seat.refused += 1
+            seat.bot.refused(action, exc)  # the bot never makes a refused move again
             log.info("bot %s in game %s: %s refused: %s", seat.team, room.id, action.kind, exc)
             return True
         except ApiError as exc:  # a race lost: the bot looks again at the new state

@@ -1,0 +1,197 @@
+"""Bots at every table: they end every phase, never repeat a refused move, keep or leave
+agreements as their partners deserve, and re-ratify what a fallen government signed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from game_rules import actions as A
+from game_rules.bots import MEMORY, Bot, Strategy, fingerprint, public_rules, strategy
+from game_rules.errors import RuleError
+from game_rules.library import load_scenario
+from game_rules.rules import new_game, perform
+from game_rules.simulate import play_bot_game
+from game_rules.state import Phase
+from game_rules.views import Audience, view
+from tests.rules.helpers import F, next_round, resolve, scenario, sign, start, term
+
+RECIPROCATORS = "reciprocator"
+
+
+def _all(name: str, sc: Any) -> dict[str, Strategy]:
+    return {t.id: strategy(name) for t in sc.teams}
+
+
+def test_the_table_that_never_ended_now_ends_and_nothing_is_refused() -> None:
+    # Mediterranean, seed 1142236384, three reciprocators, no timers: a bot used to accept
+    # a counter its own parliament could not ratify, for ever, and never said ready.
+    sc = load_scenario("mediterranean")
+    game = play_bot_game(sc, 1142236384, _all(RECIPROCATORS, sc), turns=None)
+    assert game.state.phase is Phase.ended
+    assert game.refused == 0
+    assert game.state.agreements
+
+
+def _accept_refused_for_ratification() -> tuple[Any, Bot, str]:
+    """Negotiation in which Sahelia's parliament cannot ratify a proposal open to it."""
+    st = start(scenario())
+    st.teams["sahelia"].support = st.scenario.team("sahelia").support.threshold + 1
+    perform(st, F, A.AdvancePhase())
+    perform(
+        st,
+        A.Actor.of_team("union"),
+        A.Propose(
+            parties=["union", "sahelia"],
+            terms=[
+                term("visa_facilitation", "union", "sahelia", 3),
+                term("labour_pathway", "union", "sahelia", 40000),
+                term("readmission", "sahelia", "union", 50),
+            ],
+        ),
+    )
+    bot = Bot("sahelia", public_rules(st.scenario), strategy(RECIPROCATORS), 7)
+    return st, bot, next(iter(st.proposals))
+
+
+def test_a_bot_does_not_accept_what_its_parliament_would_refuse() -> None:
+    st, bot, pid = _accept_refused_for_ratification()
+    moves = bot.act(view(st, Audience.of_team("sahelia")), 1.0)
+    assert A.Accept(proposal_id=pid) not in moves
+    # It answers all the same: a counter it could ratify, or a rejection.
+    answer = next(m for m in moves if getattr(m, "proposal_id", None) == pid)
+    assert isinstance(answer, A.Counter | A.Reject)
+    for move in moves:
+        perform(st, A.Actor.of_team("sahelia"), move)
+
+
+def test_a_refused_move_is_never_made_again_in_that_phase() -> None:
+    st, bot, _pid = _accept_refused_for_ratification()
+    seen = view(st, Audience.of_team("sahelia"))
+    first = bot.act(seen, 0.0)
+    for move in first:
+        bot.refused(move, RuleError("refused"))
+    again = bot.act(seen, 0.0)
+    refused = {fingerprint(m) for m in first}
+    assert not refused & {fingerprint(m) for m in again if not isinstance(m, A.SetReady)}
+    assert again, "a bot whose every move was refused still says it is ready"
+
+
+@pytest.mark.parametrize("victim", ["union", "sahelia", "coastland"])
+def test_a_bot_whose_every_move_is_refused_still_lets_the_game_end(victim: str) -> None:
+    """Drive a table the way the server does (one move at a time, no timers) and refuse
+    every move of one team but its readiness: it never repeats a refused move in a phase,
+    and the game still ends."""
+    sc = load_scenario("mediterranean")
+    st = new_game(sc, 5)
+    rules = public_rules(sc)
+    bots = {tid: Bot(tid, rules, strategy(RECIPROCATORS), 5) for tid in st.teams}
+    perform(st, F, A.StartGame())
+    refused: dict[tuple[int, str], set[str]] = {}
+    for _turn in range(20_000):
+        if st.phase is Phase.ended:
+            break
+        for tid, bot in bots.items():
+            moves = bot.act(view(st, Audience.of_team(tid)), 0.5)
+            if not moves:
+                continue
+            move = moves[0]
+            key = (st.round, st.phase.value)
+            if tid == victim and not isinstance(move, A.SetReady):
+                assert fingerprint(move) not in refused.setdefault(key, set())
+                refused[key].add(fingerprint(move))
+                bot.refused(move, RuleError("refused by the test"))
+                continue
+            try:
+                perform(st, A.Actor.of_team(tid), move)
+            except RuleError as exc:
+                bot.refused(move, exc)
+    assert st.phase is Phase.ended
+    assert refused, "the test refused nothing: it proves nothing"
+
+
+def test_a_bot_leaves_a_partner_who_keeps_breaking_its_word() -> None:
+    sc = load_scenario("mediterranean")
+    breaker = Strategy("breaker", concession=2.0, spirit=0.0)
+    plan = {"union": strategy(RECIPROCATORS), "sahelia": breaker, "coastland": strategy("conceder")}
+    game = play_bot_game(sc, 1, plan)
+    left = [
+        (rnd, a.agreement_id)
+        for rnd, _phase, tid, a in game.performed
+        if isinstance(a, A.Withdraw) and tid == "union"
+    ]
+    assert left, "the union kept an agreement Sahelia never honoured"
+    rnd, ag_id = left[0]
+    ag = game.state.agreements[ag_id]
+    assert set(ag.parties) == {"union", "sahelia"}
+    # It left after Sahelia broke its word round after round, not at the first shortfall.
+    assert rnd > ag.signed_round + strategy(RECIPROCATORS).tolerance - 1
+    broken = [c for c in game.state.compliance if c.agreement_id == ag_id and c.giver == "sahelia"]
+    assert broken and all(c.observed_compliance < 50 for c in broken)
+    # And it signs nothing new with the breaker in the round it left.
+    assert not [
+        a
+        for a in game.state.agreements.values()
+        if a.signed_round == rnd and set(a.parties) == {"union", "sahelia"}
+    ]
+
+
+def test_an_honest_partner_is_not_left() -> None:
+    sc = load_scenario("mediterranean")
+    game = play_bot_game(sc, 1, _all("conceder", sc))
+    assert not [a for *_x, a in game.performed if isinstance(a, A.Withdraw)]
+
+
+def _scandal(d: dict[str, Any]) -> None:
+    d["events"]["deck"].append(
+        {
+            "id": "scandal",
+            "title": "Scandal",
+            "news": "The government is caught lying.",
+            "weight": 0,
+            "effects": [{"target": "union", "variable": "support", "change": -45}],
+        }
+    )
+
+
+def test_a_new_government_re_ratifies_a_deal_worth_keeping() -> None:
+    st = start(scenario(_scandal))
+    ag = sign(
+        st,
+        [
+            term("visa_facilitation", "union", "sahelia", 1),
+            term("readmission", "sahelia", "union", 80),
+        ],
+    )
+    perform(st, F, A.InjectEvent(event_id="scandal"))
+    resolve(st)
+    assert st.history[-1].fallen == ["union"]
+    next_round(st)
+    assert st.agreements[ag].awaiting == ["union"]
+    bot = Bot("union", public_rules(st.scenario), strategy(RECIPROCATORS), 7)
+    moves = bot.act(view(st, Audience.of_team("union")), 0.0)
+    assert A.Ratify(agreement_id=ag) in moves
+    for move in moves:
+        perform(st, A.Actor.of_team("union"), move)
+    assert st.agreements[ag].status.value == "active"
+
+
+def test_a_bots_view_is_the_teams_view_with_only_recent_compliance() -> None:
+    sc = load_scenario("mediterranean")
+    state = play_bot_game(sc, 2, _all("conceder", sc)).state
+    assert state.round > MEMORY and state.compliance
+    full = view(state, Audience.of_team("union"))
+    short = view(state, Audience.of_team("union"), compliance=MEMORY)
+    assert [a["id"] for a in full["agreements"]] == [a["id"] for a in short["agreements"]]
+    for whole, recent in zip(full["agreements"], short["agreements"], strict=True):
+        ag = state.agreements[whole["id"]]
+        assert {k: v for k, v in whole.items() if k != "compliance"} == {
+            k: v for k, v in ag.model_dump(mode="json").items()
+        }
+        assert recent["compliance"] == [
+            c for c in whole["compliance"] if c["round"] > state.round - MEMORY
+        ]
+    assert sum(len(a["compliance"]) for a in short["agreements"]) < sum(
+        len(a["compliance"]) for a in full["agreements"]
+    )
