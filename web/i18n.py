@@ -112,9 +112,18 @@ def speaking(code: str | None) -> Iterator[Language]:
         _current.reset(token)
 
 
+FSI, PDI = "\u2068", "\u2069"
+"""Unicode's first-strong isolate and its end (what HTML's <bdi> does, in plain text)."""
+
+
 def _fill(translated: str, original: str, values: dict[str, Any]) -> str:
     if not values:
         return translated
+    if LANGUAGES[_current.get()].dir == "rtl":
+        # In a right-to-left sentence a Latin name or a number must not merge with its
+        # neighbours: "Northern Union ← Sahelia" would read as one left-to-right run and
+        # its arrow would point the wrong way. Each value keeps its own direction.
+        values = {k: f"{FSI}{v}{PDI}" for k, v in values.items()}
     try:
         return translated.format(**values)
     except (KeyError, IndexError, ValueError):
