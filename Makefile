@@ -44,9 +44,9 @@ bench-server: install
 ## Re-extract every translatable text and update the en/fr/ar catalogues (then translate
 ## the new empty msgstr in web/locale/*/LC_MESSAGES/messages.po; no compile step).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k n_:1,2 -k N_ --no-location \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k n_:1,2 -k N_ --no-location \
 		--sort-output --omit-header -o web/locale/messages.pot .
-	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale \
+	$(BIN)/pybabel -q update -i web/locale/messages.pot -d web/locale \
 		--no-fuzzy-matching --ignore-obsolete
 
 clean:
