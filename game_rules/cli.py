@@ -187,8 +187,9 @@ def balance(
     workers: Annotated[int, typer.Option(help="processes (default: every core)")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
 ) -> None:
-    """Play many bot games across all pairings of strategies to roles; check the
-    scenario's teaching goals and exit non-zero if one fails."""
+    """Play many bot games across all pairings of strategies to roles, analyse every
+    pair's deal space; check the scenario's teaching goals and exit non-zero if one fails
+    or is unproven (the sample lacks the pairings it needs)."""
     import os
     import time
     from concurrent.futures import ProcessPoolExecutor
@@ -231,7 +232,11 @@ def balance(
         base, wide = base + b, wide + w
     ratio = wide / base if base else None
     table = summarise(records)
-    goals = check_goals(sc, records, ratio)
+    from game_rules.dealspace import negotiating_pairs
+
+    pairs = [tuple(p) for p in negotiating_pairs(sc)]
+    zone = analyse_spaces(sc, seed, pairs, workers=n_workers, max_deals=20_000)
+    goals = check_goals(sc, records, ratio, zone)
     typer.echo(
         f"{sc.name}: {games} games in {elapsed:.1f} s ({games / elapsed:.0f} games/s, "
         f"{n_workers} processes)"
@@ -250,9 +255,18 @@ def balance(
                 f"{row['agreement_rate']:6.0%} {row['compliance']:7.0f} "
                 f"{row['government_falls']:6.2f} {row['coercion_used']:7.2f}"
             )
+    typer.echo(f"zone of agreement (deals signed in round 1, seed {seed}):")
+    for r in zone:
+        nash = ", ".join(f"{t} {r.nash.gains[t]:+.1f}" for t in r.parties) if r.nash else "none"
+        typer.echo(
+            f"  {'+'.join(r.parties):24} {r.size:6,} deals, feasible {r.feasible:5,} "
+            f"({r.feasible_share:5.1%}), unanimous {r.unanimous:5,}, Pareto {r.pareto:3}, "
+            f"Nash: {nash}"
+        )
     failed = [g for g in goals if not g.passed]
+    label = {"pass": "pass", "fail": "FAIL", "unproven": "UNPROVEN"}
     for g in goals:
-        typer.echo(f"[{'pass' if g.passed else 'FAIL'}] {g.id}: {g.detail}")
+        typer.echo(f"[{label[g.verdict]}] {g.id}: {g.detail}")
     if json_out is not None:
         json_out.write_text(
             json.dumps(
@@ -263,6 +277,7 @@ def balance(
                     "seconds": elapsed,
                     "table": table,
                     "legal_only_ratio": ratio,
+                    "zone_of_agreement": [r.to_json() for r in zone],
                     "goals": [g.__dict__ for g in goals],
                 },
                 indent=2,

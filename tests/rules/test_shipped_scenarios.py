@@ -23,6 +23,7 @@ from game_rules.state import Phase
 SHIPPED = ("bilateral", "full_table", "mediterranean", "refugee_compact")
 GOALS = {
     "zone_of_agreement",
+    "narrow_zone",
     "pressure_does_not_pay",
     "no_dominant_strategy",
     "legal_pathways_not_enough",
@@ -103,7 +104,7 @@ def test_a_small_balance_run_has_the_report_structure(name: str, games: int) -> 
             assert not math.isnan(row["score_mean"])
     results = check_goals(sc, records, legal_only_ratio=0.9)
     assert {g.id for g in results} <= GOALS
-    assert all(isinstance(g.passed, bool) and g.detail for g in results)
+    assert all(g.verdict in ("pass", "fail", "unproven") and g.detail for g in results)
 
 
 def test_without_coercive_tools_pressure_does_not_pay_has_nothing_to_compare() -> None:
@@ -112,5 +113,5 @@ def test_without_coercive_tools_pressure_does_not_pay_has_nothing_to_compare() -
     assert all(not t.coercive_tools for t in sc.teams)
     records = [play_one(sc, seed, pairing) for seed, pairing in schedule(sc, 9, seed=2)]
     (goal,) = [g for g in check_goals(sc, records, None) if g.id == "pressure_does_not_pay"]
-    assert goal.passed and goal.detail == "no coercion"
+    assert goal.passed and goal.detail.startswith("no coercion")
     assert all(c == 0 for r in records for c in r.coercion.values())
