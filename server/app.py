@@ -20,10 +20,11 @@ from server import api, bots, pages, ws
 from server.db import check_migrated, make_engine
 from server.errors import ApiError
 from server.limits import GuessLimiter, RequestSizeLimit
-from server.live import Hub
+from server.live import Hub, register_renderer
 from server.rooms import GameHall
 from server.security import CrossSiteGuard
 from server.settings import Settings
+from web import render
 from web.i18n import LanguageMiddleware
 
 
@@ -159,7 +160,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bots.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.mount("/static", StaticFiles(directory=render.STATIC_DIR), name="static")
+    for name, renderer in render.RENDERERS.items():
+        register_renderer(name, renderer)  # the websocket's html formats
     return app
 
 

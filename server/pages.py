@@ -1,23 +1,18 @@
-"""The screens: HTML pages for the facilitator, the participants and the projector.
+"""The page routes: HTML for the facilitator, the participants and the projector.
 
-Pages are rendered on the server with Jinja2 from the same documents the websocket sends
-(`GameRoom.document`). Live updates use the websocket's `?format=html`, registered here:
-after every action each audience gets its screen's sections as elements with an `id` and
-`hx-swap-oob="true"`, which htmx-ext-ws swaps in place. Forms post to the small HTML
-endpoints below, which call the very functions the JSON API calls (`perform_action`,
-`post_chat`, `join`, …): no game logic lives here. They answer with a fragment (a message
-next to the form that caused it, or the re-rendered form), never with JSON.
+Each route reads the request, calls the server's functions (the very ones the JSON API
+calls: `perform_action`, `post_chat`, `join`, …) and renders through `web.render`:
+what a screen shows is `web.screens`, what a form sends is `web.forms`. No game logic
+lives here. Forms get a fragment back (a message next to the form that caused it, or the
+re-rendered form), never JSON. Live updates are the websocket's `?format=html`, which
+`web.render` provides and the app registers at start-up.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from html import escape
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -25,27 +20,20 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from game_rules import load_scenario, records, shipped_scenarios
-from game_rules.actions import VISA_LEVELS, Earmark, TermType, parse_action
-from game_rules.analytics import batna_report
-from game_rules.bots import STRATEGIES
+from game_rules.actions import parse_action
 from game_rules.errors import RuleError
 from server import api
 from server import bots as bot_api
 from server.errors import ApiError
-from server.live import register_renderer
 from server.rooms import GameHall, GameRoom, Principal
 from server.security import check_form_token, form_token
-from web.charts import corridor_map, line_chart, qr_svg
-from web.format import AMOUNT_HINTS, condition_text, fmt, label, term_text
-from web.i18n import N_, _, install, speaking
-from web.words import words
-
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-STATIC_DIR = WEB_DIR / "static"
+from web import forms, render, screens
+from web.charts import qr_svg
+from web.debrief import debrief
+from web.i18n import N_, _
 
 log = logging.getLogger("compact.pages")
 
@@ -70,369 +58,6 @@ class HtmlErrors(APIRoute):
 
 
 router = APIRouter(include_in_schema=False, route_class=HtmlErrors)
-templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-
-
-# --- what a screen shows, computed from a document -------------------------------------
-
-
-def _sig(*parts: Any) -> str:
-    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-
-CHANNEL_NAMES = {"plenary": N_("Plenary"), "team": N_("Team"), "announcement": N_("Announcement")}
-
-
-def screen(doc: dict[str, Any]) -> dict[str, Any]:
-    """Everything the templates need, derived once from a view document."""
-    v = doc["view"]
-    key = doc["audience"]
-    teams = {t["id"]: t for t in v["teams"]}
-    names = {tid: t["name"] for tid, t in teams.items()}
-    me = v.get("me")
-    me_id = me["id"] if me else None
-    history = v["history"]
-    last = history[-1] if history else None
-    s: dict[str, Any] = {
-        "doc": doc,
-        "v": v,
-        "key": key,
-        "teams": teams,
-        "names": names,
-        "me": me,
-        "me_id": me_id,
-        "my_team": teams.get(me_id) if me_id else None,
-        "last": last,
-        "timer": doc["timer"],
-        "news": [{"round": n["round"], "text": words(n, names)} for n in reversed(v["news"][-15:])],
-        "phase": v["phase"],
-        "bots": doc.get("bots") or {},
-        "strategies": sorted(STRATEGIES),
-    }
-    s["bots_sig"] = _sig(s["bots"], v["phase"] == "ended", [t["id"] for t in v["teams"]])
-    # chat, newest first, with a channel label a person can read
-    chat = []
-    for line in reversed(doc["chat"][-80:]):
-        if line["channel"] == "bilateral":
-            where = f"{names.get(line['team'], '?')} ↔ {names.get(line['to_team'], '?')}"
-        elif line["channel"] == "team":
-            where = _("Team") + f" {names.get(line['team'], '')}"
-        else:
-            where = _(CHANNEL_NAMES.get(line["channel"], line["channel"]))
-        chat.append({**line, "where": where})
-    s["chat"] = chat
-    # proposals
-    props = v.get("proposals", [])
-    s["inbox"] = [
-        p for p in props if p["status"] == "proposed" and me_id and p["proposer"] != me_id
-    ]
-    s["outbox"] = [p for p in props if p["status"] == "proposed" and p["proposer"] == me_id]
-    s["open_proposals"] = [p for p in props if p["status"] == "proposed"]
-    s["closed_proposals"] = [p for p in reversed(props) if p["status"] != "proposed"][:8]
-    ags = v["agreements"]
-    s["agreements"] = ags
-    s["my_agreements"] = [a for a in ags if me_id in a["parties"]] if me_id else []
-    # scores, results, charts
-    if me and last:
-        s["score"] = (last.get("scores") or {}).get(me_id)
-        s["my_indicators"] = last["indicators"].get(me_id, {})
-    else:
-        s["score"], s["my_indicators"] = None, {}
-    charts = []
-    if history:
-        rounds_support = [
-            (t["name"], t["colour"] or "#555", [r["support"].get(tid, 0) for r in history])
-            for tid, t in teams.items()
-        ]
-        charts.append(line_chart(_("Domestic support (%)"), rounds_support))
-        corridor_ids = [c["id"] for c in v["corridors"]]
-        arrivals = [
-            sum(r["corridors"].get(c, {}).get("arrived", 0) for c in corridor_ids) for r in history
-        ]
-        returns = [
-            sum(r["corridors"].get(c, {}).get("returns", 0) for c in corridor_ids) for r in history
-        ]
-        legal = [
-            sum(r["corridors"].get(c, {}).get("legal", 0) for c in corridor_ids) for r in history
-        ]
-        charts.append(
-            line_chart(
-                _("Migration per round"),
-                [
-                    (_("irregular arrivals"), "#b3261e", arrivals),
-                    (_("returns"), "#6a3d9a", returns),
-                    (_("legal migrants"), "#1b7a3a", legal),
-                ],
-            )
-        )
-        if me_id and all(me_id in (r.get("scores") or {}) for r in history):
-            charts.append(
-                line_chart(
-                    _("Your score"),
-                    [
-                        (
-                            names[me_id],
-                            teams[me_id]["colour"] or "#555",
-                            [r["scores"][me_id] for r in history],
-                        )
-                    ],
-                )
-            )
-    s["charts"] = charts
-    show_scores = bool(last and last.get("scores") and len(last["scores"]) == len(teams))
-    s["scores_table"] = (
-        sorted(last["scores"].items(), key=lambda kv: -kv[1]) if show_scores and last else []
-    )
-    # implementation form
-    if me:
-        decision = me.get("decision")
-        policies = (decision or {}).get("policies") or me["policies"]
-        compliance = (decision or {}).get("compliance") or {}
-        commitments = [
-            {
-                **c,
-                "text": term_text({**c, "giver": me_id}, names),
-                "value": compliance.get(
-                    c["term_id"],
-                    c["last_compliance"] if c["last_compliance"] is not None else 100,
-                ),
-            }
-            for c in me["commitments"]
-        ]
-        s["impl"] = {
-            "policies": policies,
-            "commitments": commitments,
-            "decided": decision is not None,
-            "sig": _sig(v["round"], v["phase"], decision, [c["term_id"] for c in commitments]),
-        }
-    # projector/facilitator
-    s["players_by_team"] = players_by_team(doc.get("players", []), v["teams"])
-    s["map"] = corridor_map(v)
-    return s
-
-
-def players_by_team(players: list[dict[str, Any]], teams: list[dict[str, Any]]) -> list[Any]:
-    groups: list[tuple[str | None, str, list[dict[str, Any]]]] = [
-        (t["id"], t["name"], []) for t in teams
-    ]
-    groups.append((None, _("No team yet"), []))
-    index = {tid: g for tid, _n, g in groups}
-    for p in players:
-        index.get(p.get("team"), index[None]).append(p)
-    return groups
-
-
-def _presence_players(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {**p, "team": team or None}
-        for team, members in doc.get("teams", {}).items()
-        for p in members
-    ]
-
-
-# --- the debrief (GAME.md §7) -----------------------------------------------------------
-
-_DEBRIEFS: dict[str, tuple[int, dict[str, Any]]] = {}
-"""game id → (state version, debrief): the no-agreement run is replayed once per state."""
-
-DISCUSSION = (
-    N_("Partnership or pressure: what did coercion buy, and what did it cost in trust?"),
-    N_("Quick deals or long-term ones: which agreements were still honoured at the end?"),
-    N_(
-        "Security bias: how much of what was signed was about stopping people, how much about "
-        "legal pathways and livelihoods?"
-    ),
-    N_("Who carried the cost: the migrants (deaths en route), the refugees, the treasuries?"),
-)
-
-
-def debrief(room: GameRoom) -> dict[str, Any]:
-    """Everything the debrief shows, from the room's state (the game has ended: its
-    screens show the whole truth, as the facilitator sees it)."""
-    version = room.state.version
-    cached = _DEBRIEFS.get(room.id)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    report = batna_report(room.state)
-    v = room.document("facilitator")["view"]
-    teams = {t["id"]: t for t in v["teams"]}
-    names = {tid: t["name"] for tid, t in teams.items()}
-    rows = [
-        {"id": tid, "name": names[tid], "colour": teams[tid]["colour"], **report[tid]}
-        for tid in teams
-    ]
-    rows.sort(key=lambda r: -r["score"])
-    total = {k: sum(r[k] for r in rows) for k in ("score", "batna", "gain")}
-    # agreements: promised (100 %) vs delivered, per giver
-    agreements = []
-    delivered_all: list[float] = []
-    for a in v["agreements"]:
-        by_giver: dict[str, list[tuple[float, float]]] = {}
-        for c in a["compliance"]:
-            true = c.get("true", c["observed"])
-            by_giver.setdefault(c["giver"], []).append((true, c["observed"]))
-        kept = []
-        for giver, values in by_giver.items():
-            true_mean = sum(t for t, _o in values) / len(values)
-            seen_mean = sum(o for _t, o in values) / len(values)
-            delivered_all.extend(t for t, _o in values)
-            kept.append({"team": names.get(giver, giver), "true": true_mean, "seen": seen_mean})
-        agreements.append(
-            {
-                "id": a["id"],
-                "parties": [names.get(p, p) for p in a["parties"]],
-                "status": a["status"],
-                "signed_round": a.get("signed_round"),
-                "terms": a["terms"],
-                "kept": kept,
-            }
-        )
-    kept_share = sum(delivered_all) / len(delivered_all) if delivered_all else None
-    # trust: the matrix at the end, and the trust each team received, round by round
-    order = list(teams)
-    matrix = v.get("trust") or {}
-    trust_rows = [
-        (names[a], [None if a == b else matrix.get(a, {}).get(b) for b in order]) for a in order
-    ]
-    received = []
-    for b in order:
-        by_round: list[float] = []
-        for rec in v["history"]:
-            given = [row.get(b) for a, row in (rec.get("trust") or {}).items() if a != b]
-            given = [x for x in given if x is not None]
-            by_round.append(sum(given) / len(given) if given else 0.0)
-        received.append((names[b], teams[b]["colour"] or "#555", by_round))
-    trust_chart = line_chart(_("Trust received (average of the others), by round"), received)
-    # left on the table
-    left: list[str] = []
-    props = v.get("proposals", [])
-    unsigned = [p for p in props if p["status"] in ("rejected", "expired", "retracted")]
-    if unsigned:
-        counts = {
-            st: sum(1 for p in unsigned if p["status"] == st)
-            for st in ("rejected", "expired", "retracted")
-        }
-        left.append(
-            _(
-                "{n} proposal(s) never became an agreement: {r} rejected, {e} expired, "
-                "{w} withdrawn.",
-                n=len(unsigned),
-                r=counts["rejected"],
-                e=counts["expired"],
-                w=counts["retracted"],
-            )
-        )
-    signed_pairs = {
-        frozenset((x, y))
-        for a in v["agreements"]
-        for x in a["parties"]
-        for y in a["parties"]
-        if x != y
-    }
-    seen_pairs: set[frozenset[str]] = set()
-    for c in v["corridors"]:
-        stops = [c[k] for k in ("origin", "transit", "destination") if c.get(k)]
-        for i, x in enumerate(stops):
-            for y in stops[i + 1 :]:
-                pair = frozenset((x, y))
-                if x in teams and y in teams and pair not in signed_pairs | seen_pairs:
-                    seen_pairs.add(pair)
-                    left.append(
-                        _(
-                            "No agreement between {a} and {b}, who share the {c} corridor.",
-                            a=names[x],
-                            b=names[y],
-                            c=c["name"],
-                        )
-                    )
-    if kept_share is not None and kept_share < 99.5:
-        left.append(
-            _(
-                "Commitments were honoured at {k} % on average: the rest was promised and "
-                "not delivered.",
-                k=fmt(kept_share),
-            )
-        )
-    for r in rows:
-        if r["gain"] < 0:
-            left.append(
-                _(
-                    "{t} ended {g} points below its no-agreement outcome.",
-                    t=r["name"],
-                    g=fmt(-r["gain"], 1),
-                )
-            )
-    out = {
-        "rows": rows,
-        "total": total,
-        "agreements": agreements,
-        "kept_share": kept_share,
-        "order": [names[t] for t in order],
-        "trust_rows": trust_rows,
-        "trust_chart": trust_chart,
-        "left": left,
-        "prompts": [_(p) for p in DISCUSSION],
-        "names": names,
-        "rounds": len(v["history"]),
-    }
-    if len(_DEBRIEFS) > 64:
-        _DEBRIEFS.pop(next(iter(_DEBRIEFS)))
-    _DEBRIEFS[room.id] = (version, out)
-    return out
-
-
-# --- the websocket's html format -------------------------------------------------------
-
-
-def render_live(document: dict[str, Any], audience_key: str, context: dict[str, Any]) -> str:
-    """The `html` websocket format: the audience's sections as out-of-band swaps.
-
-    It runs inside the game's commit: it must never raise, or an accepted action would
-    look failed. A rendering bug is logged and the screen gets a reload instruction.
-    """
-    with speaking(context.get("language")):
-        return _render_safely(document, readonly=False)
-
-
-def render_live_readonly(
-    document: dict[str, Any], audience_key: str, context: dict[str, Any]
-) -> str:
-    """The `html-readonly` format: a team's screen without its buttons, for the
-    facilitator's live look (`?audience=team:<id>`)."""
-    with speaking(context.get("language")):
-        return _render_safely(document, readonly=True)
-
-
-def _render_safely(document: dict[str, Any], *, readonly: bool) -> str:
-    try:
-        return _render_live(document, readonly)
-    except Exception:
-        log.exception("rendering the html view of game %s failed", document.get("game_id"))
-        return '<span id="audience-mark" data-key="reload" hidden hx-swap-oob="true"></span>'
-
-
-def _render_live(document: dict[str, Any], readonly: bool = False) -> str:
-    env = templates.env
-    if document.get("type") == "presence":
-        return env.get_template("live_presence.html").render(
-            players=_presence_players(document), game_id=document["game_id"], _=_
-        )
-    if document.get("type") != "view":
-        return ""
-    s = screen(document)
-    return env.get_template("live.html").render(
-        s=s, game_id=document["game_id"], oob=True, readonly=readonly, _=_
-    )
-
-
-install(templates.env)
-templates.env.globals.update(
-    _=_, fmt=fmt, label=label, term_text=term_text, condition_text=condition_text
-)
-templates.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
-templates.env.filters["num"] = lambda x: int(x) if isinstance(x, float) and x.is_integer() else x
-register_renderer("html", render_live)
-register_renderer("html-readonly", render_live_readonly)
 
 
 # --- who is calling ----------------------------------------------------------------------
@@ -462,20 +87,15 @@ def whoami(request: Request, room: GameRoom) -> Principal | None:
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("now", time.time())
     context.setdefault("csrf", form_token(request.cookies, request.path_params.get("game_id")))
-    return templates.TemplateResponse(request, template, context, status_code=status)
+    return render.templates.TemplateResponse(request, template, context, status_code=status)
 
 
 def fragment(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = templates.env.get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(render.fragment(template, **context), status_code=status)
 
 
 def message(text: str, *, ok: bool, status: int = 200) -> HTMLResponse:
-    cls = "ok" if ok else "error"
-    role = "status" if ok else "alert"
-    return HTMLResponse(
-        f'<span class="msg-{cls}" role="{role}">{escape(text)}</span>', status_code=status
-    )
+    return HTMLResponse(render.message(text, ok=ok), status_code=status)
 
 
 ERROR_TITLES = {
@@ -552,49 +172,44 @@ async def start_page(request: Request) -> HTMLResponse:
     )
 
 
+async def _uploaded_scenario(form: Any) -> tuple[str, dict[str, str]]:
+    """The text of an uploaded scenario file ("" if none), or why it cannot be read."""
+    upload = form.get("scenario_file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return "", {}
+    data = await upload.read(4 * (api.MAX_SCENARIO_CHARS + 1))
+    try:
+        return data.decode("utf-8-sig"), {}
+    except UnicodeDecodeError:
+        return "", {"scenario_file": _("The file is not text (UTF-8): is it the YAML file?")}
+
+
+def _set_projector_cookie(request: Request, response: Response, game_id: str, token: str) -> None:
+    settings = api.settings_of(request)
+    response.set_cookie(
+        api.projector_cookie(game_id),
+        token,
+        max_age=int(settings.token_ttl_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+
+
 @router.post("/start", response_class=HTMLResponse)
 async def start_game(request: Request, hall: Hall) -> Response:
     form = await request.form()
-    scenario = str(form.get("scenario", "mediterranean"))
-    errors: dict[str, str] = {}
+    text, errors = await _uploaded_scenario(form)
+    spec_data, more = forms.game_spec(form, text)
+    errors |= more
     file_problems: list[str] = []
-    spec_data: dict[str, Any] = {"scenario": scenario, "title": str(form.get("title", ""))}
-    upload = form.get("scenario_file")
-    text = ""
-    if upload is not None and not isinstance(upload, str) and upload.filename:
-        data = await upload.read(4 * (api.MAX_SCENARIO_CHARS + 1))
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            errors["scenario_file"] = _("The file is not text (UTF-8): is it the YAML file?")
-    if text:
-        spec_data["scenario_file"] = text  # the file's own teams, all of them
-    else:
-        teams = [str(t) for t in form.getlist(f"teams_{scenario}")]
-        if teams:
-            spec_data["teams"] = teams
-    if form.get("rounds"):
-        spec_data["rounds"] = form.get("rounds")
-    timers = {}
-    for phase in ("briefing", "negotiation", "implementation", "resolution"):
-        raw = str(form.get(f"timer_{phase}", "") or "").strip()
-        if raw:
-            try:
-                timers[phase] = float(raw) * 60
-            except ValueError:
-                errors[f"timer_{phase}"] = _("minutes, as a number")
-    spec_data["timers"] = timers
     response = RedirectResponse("/", status_code=303)
     if not errors:
         try:
             spec = api.GameCreate.model_validate(spec_data)
             created = await api.create_game(hall, api.settings_of(request), response, spec)
         except ValidationError as exc:
-            for e in exc.errors():
-                field = str(e["loc"][0]) if e["loc"] else "form"
-                if field == "timers" and len(e["loc"]) > 1:
-                    field = f"timer_{e['loc'][1]}"
-                errors[field] = e["msg"]
+            errors = forms.spec_errors(exc)
         except ApiError as exc:
             if exc.code == "invalid_scenario" or (text and exc.code == "invalid_teams"):
                 errors["scenario_file"] = _("This scenario file cannot be used.")
@@ -603,14 +218,7 @@ async def start_game(request: Request, hall: Hall) -> Response:
                 errors["teams" if exc.code == "invalid_teams" else "scenario"] = exc.message
         else:
             response.headers["location"] = f"/games/{created.game_id}/console"
-            response.set_cookie(
-                api.projector_cookie(created.game_id),
-                created.projector_token,
-                max_age=int(api.settings_of(request).token_ttl_hours * 3600),
-                httponly=True,
-                samesite="lax",
-                secure=api.settings_of(request).cookie_secure,
-            )
+            _set_projector_cookie(request, response, created.game_id, created.projector_token)
             return response
     kept = {k: v for k, v in form.items() if isinstance(v, str)}
     return page(
@@ -727,12 +335,11 @@ async def play_page(request: Request, hall: Hall, game_id: str) -> Response:
     return page(
         request,
         "play.html",
-        s=screen(doc),
+        s=screens.build(doc),
         seat=who.seat,
         game_id=game_id,
         room=room,
-        builder=builder_context(doc, None),
-        readonly=False,
+        builder=forms.builder_context(doc, None),
     )
 
 
@@ -753,143 +360,6 @@ async def pick_team(
 # proposal builder -------------------------------------------------------------------------
 
 
-def _blank_term(me_id: str | None, other: str | None) -> dict[str, Any]:
-    return {
-        "type": "readmission",
-        "giver": me_id or "",
-        "receiver": other or "",
-        "amount": "",
-        "duration": 2,
-        "earmark": "",
-        "skills_training": False,
-        "third_country": False,
-    }
-
-
-def builder_context(
-    doc: dict[str, Any],
-    form: dict[str, Any] | None,
-    *,
-    counter: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    notice: str = "",
-) -> dict[str, Any]:
-    v = doc["view"]
-    me_id = v.get("me", {}).get("id") if v.get("me") else None
-    others = [t for t in v["teams"] if t["id"] != me_id]
-    if counter is not None:
-        terms = [dict(t) for t in counter["terms"]]
-        conditions = [dict(c) for c in counter["conditions"]]
-        parties = list(counter["parties"])
-        message_text = ""
-    elif form is not None:
-        terms, conditions = form["terms"], form["conditions"]
-        parties, message_text = form["parties"], form["message"]
-    else:
-        terms = [_blank_term(me_id, others[0]["id"] if others else None)]
-        conditions, parties, message_text = [], [], ""
-    return {
-        "me_id": me_id,
-        "teams": v["teams"],
-        "others": others,
-        "terms": terms,
-        "conditions": conditions,
-        "parties": parties,
-        "message": message_text,
-        "counter": counter,
-        "errors": errors or {},
-        "notice": notice,
-        "term_types": [t.value for t in TermType],
-        "earmarks": [e.value for e in Earmark],
-        "hints": AMOUNT_HINTS,
-        "visa_levels": VISA_LEVELS,
-        "bots": doc.get("bots") or {},
-    }
-
-
-def _read_builder(form: Any) -> dict[str, Any]:
-    def num(raw: Any) -> Any:
-        raw = str(raw or "").strip()
-        try:
-            return float(raw) if raw else raw
-        except ValueError:
-            return raw
-
-    terms = []
-    for i in range(min(int(form.get("nterms", 0) or 0), 40)):
-        if form.get(f"t{i}_removed"):
-            continue
-        terms.append(
-            {
-                "type": str(form.get(f"t{i}_type", "")),
-                "giver": str(form.get(f"t{i}_giver", "")),
-                "receiver": str(form.get(f"t{i}_receiver", "")),
-                "amount": num(form.get(f"t{i}_amount")),
-                "duration": num(form.get(f"t{i}_duration")) or 2,
-                "earmark": str(form.get(f"t{i}_earmark", "")),
-                "skills_training": bool(form.get(f"t{i}_skills")),
-                "third_country": bool(form.get(f"t{i}_third")),
-            }
-        )
-    conditions = []
-    for i in range(min(int(form.get("nconds", 0) or 0), 40)):
-        if form.get(f"c{i}_removed"):
-            continue
-        conditions.append(
-            {
-                "term": num(form.get(f"c{i}_term")),
-                "requires": num(form.get(f"c{i}_requires")),
-                "threshold": num(form.get(f"c{i}_threshold")),
-            }
-        )
-    return {
-        "terms": terms,
-        "conditions": conditions,
-        "parties": [str(p) for p in form.getlist("parties")],
-        "message": str(form.get("message", ""))[:1000],
-        "proposal_id": str(form.get("proposal_id", "")),
-    }
-
-
-def _action_terms(built: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for t in built["terms"]:
-        term = {k: v for k, v in t.items() if k != "earmark"}
-        if t["type"] == "funding" and t["earmark"]:
-            term["earmark"] = t["earmark"]
-        if t["type"] != "labour_pathway":
-            term.pop("skills_training")
-        if t["type"] != "readmission":
-            term.pop("third_country")
-        if isinstance(term["duration"], float) and term["duration"].is_integer():
-            term["duration"] = int(term["duration"])
-        out.append(term)
-    conds = []
-    for c in built["conditions"]:
-        c = dict(c)
-        for k in ("term", "requires"):
-            if isinstance(c[k], float):
-                c[k] = int(c[k]) - 1  # people count terms from 1
-        conds.append(c)
-    return [{"terms": out, "conditions": conds}]
-
-
-def _builder_errors(exc: ValidationError | RuleError | ApiError) -> dict[str, str]:
-    if not isinstance(exc, ValidationError):
-        return {"form": exc.message}
-    errors: dict[str, str] = {}
-    for e in exc.errors():
-        loc = [p for p in e["loc"] if p not in ("propose", "counter")]
-        if len(loc) >= 2 and loc[0] in ("terms", "conditions") and isinstance(loc[1], int):
-            where = ("t" if loc[0] == "terms" else "c") + str(loc[1])
-            field = ".".join(str(p) for p in loc[2:])
-            errors[where] = (errors.get(where, "") + f" {field}: {e['msg']}.").strip()
-        else:
-            field = ".".join(str(p) for p in loc) or "form"
-            errors["form"] = (errors.get("form", "") + f" {field}: {e['msg']}.").strip()
-    return errors
-
-
 @router.get("/games/{game_id}/play/builder", response_class=HTMLResponse)
 async def builder_get(
     request: Request, hall: Hall, game_id: str, counter: str = ""
@@ -897,15 +367,10 @@ async def builder_get(
     room, who = await _participant(request, hall, game_id)
     doc = room.document(who.audience_key)
     proposal = next((p for p in doc["view"].get("proposals", []) if p["id"] == counter), None)
-    if proposal is not None:
-        proposal = {
-            **proposal,
-            "conditions": [
-                {**c, "term": c["term"] + 1, "requires": c["requires"] + 1}
-                for c in proposal["conditions"]
-            ],
-        }
-    return fragment("builder.html", b=builder_context(doc, None, counter=proposal), game_id=game_id)
+    shown = forms.counter_of(proposal) if proposal is not None else None
+    return fragment(
+        "builder.html", b=forms.builder_context(doc, None, counter=shown), game_id=game_id
+    )
 
 
 @router.post("/games/{game_id}/play/builder", response_class=HTMLResponse)
@@ -913,45 +378,22 @@ async def builder_post(request: Request, hall: Hall, game_id: str) -> HTMLRespon
     room, who = await _participant(request, hall, game_id)
     doc = room.document(who.audience_key)
     form = await request.form()
-    built = _read_builder(form)
+    built = forms.read_builder(form)
     op = str(form.get("op", "send"))
-    counter = None
-    if built["proposal_id"]:
-        counter = {
-            "id": built["proposal_id"],
-            "terms": built["terms"],
-            "conditions": built["conditions"],
-            "parties": built["parties"],
-        }
+    counter = forms.counter_in(built)
     me_id = doc["view"]["me"]["id"] if doc["view"].get("me") else None
     if op in ("add_term", "add_condition"):
-        if op == "add_term":
-            built["terms"].append(_blank_term(me_id, None))
-        else:
-            built["conditions"].append({"term": "", "requires": "", "threshold": 80})
-        b = builder_context(doc, built, errors={})
-        b["counter"] = counter
+        forms.add_row(built, op, me_id)
+        b = forms.builder_context(doc, built, errors={}, shown_counter=counter)
         return fragment("builder.html", b=b, game_id=game_id)
     if op == "clear":
-        return fragment("builder.html", b=builder_context(doc, None), game_id=game_id)
-    shaped = _action_terms(built)[0]
-    data: dict[str, Any]
-    if counter is not None:
-        data = {
-            "kind": "counter",
-            "proposal_id": built["proposal_id"],
-            **shaped,
-            "message": built["message"],
-        }
-    else:
-        parties = list(dict.fromkeys([me_id, *built["parties"]]))
-        data = {"kind": "propose", "parties": parties, **shaped, "message": built["message"]}
+        return fragment("builder.html", b=forms.builder_context(doc, None), game_id=game_id)
     try:
-        action = parse_action(data)
+        action = parse_action(forms.proposal_action(built, me_id))
         outcome = await api.perform_action(hall, room, who, action)
     except (ValidationError, RuleError, ApiError) as exc:
-        b = builder_context(doc, built, errors=_builder_errors(exc))
-        b["counter"] = counter
+        errors = forms.builder_errors(exc)
+        b = forms.builder_context(doc, built, errors=errors, shown_counter=counter)
         status = exc.status if isinstance(exc, RuleError | ApiError) else 422
         return fragment("builder.html", status, b=b, game_id=game_id)
     ids = [
@@ -960,49 +402,24 @@ async def builder_post(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         if isinstance(r, records.ProposalMade | records.ProposalCountered)
     ]
     sent = _("Proposal {id} sent.", id=ids[-1]) if ids else _("Proposal sent.")
-    fresh = builder_context(room.document(who.audience_key), None, notice=sent)
+    fresh = forms.builder_context(room.document(who.audience_key), None, notice=sent)
     return fragment("builder.html", b=fresh, game_id=game_id)
 
 
 # simple actions, chat, implementation --------------------------------------------------------
 
-SIMPLE = {
-    "accept": ("proposal_id",),
-    "reject": ("proposal_id", "message"),
-    "retract": ("proposal_id",),
-    "withdraw": ("agreement_id",),
-    "ratify": ("agreement_id",),
-    "set_ready": ("ready",),
-    "coerce": ("tool", "target"),
-}
-
-DONE = {
-    "accept": N_("Accepted."),
-    "reject": N_("Rejected."),
-    "retract": N_("Withdrawn."),
-    "withdraw": N_("You left the agreement."),
-    "ratify": N_("Ratified."),
-    "set_ready": N_("Saved."),
-    "coerce": N_("Done."),
-}
-
 
 @router.post("/games/{game_id}/play/act", response_class=HTMLResponse)
 async def play_act(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
     room, who = await _participant(request, hall, game_id)
-    form = await request.form()
-    kind = str(form.get("kind", ""))
-    if kind not in SIMPLE:
+    data = forms.simple_action(await request.form())
+    if data is None:
         return message(_("unknown action"), ok=False, status=422)
-    data: dict[str, Any] = {"kind": kind}
-    for field in SIMPLE[kind]:
-        if field in form:
-            data[field] = str(form[field]) if field != "ready" else form[field] == "1"
 
     async def run() -> None:
         await api.perform_action(hall, room, who, parse_action(data))
 
-    return await attempt(run, _(DONE[kind]))
+    return await attempt(run, _(forms.DONE[data["kind"]]))
 
 
 @router.post("/games/{game_id}/play/chat", response_class=HTMLResponse)
@@ -1025,32 +442,10 @@ async def play_chat(
     return await attempt(run, _("Sent."))
 
 
-POLICY_FIELDS = (
-    "border_enforcement",
-    "development_spending",
-    "integration_spending",
-    "return_operations",
-    "labour_permits",
-    "refugee_work_permits",
-)
-
-
 @router.post("/games/{game_id}/play/implement", response_class=HTMLResponse)
 async def play_implement(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
     room, who = await _participant(request, hall, game_id)
-    form = await request.form()
-
-    def number(raw: Any) -> Any:
-        try:
-            return float(str(raw))
-        except ValueError:
-            return raw
-
-    data = {
-        "kind": "implement",
-        "compliance": {k[2:]: number(val) for k, val in form.items() if k.startswith("c_")},
-        "policies": {f: number(form.get(f, 0)) for f in POLICY_FIELDS},
-    }
+    data = forms.implement_action(await request.form())
 
     async def run() -> None:
         await api.perform_action(hall, room, who, parse_action(data))
@@ -1090,13 +485,12 @@ async def console_page(request: Request, hall: Hall, game_id: str) -> HTMLRespon
     return page(
         request,
         "console.html",
-        s=screen(doc),
+        s=screens.console(doc),
         game_id=game_id,
         room=room,
         join_link=link,
         qr=qr_svg(link),
         projector_link=projector_link,
-        bot_pace=room.bot_pace,
     )
 
 
@@ -1237,12 +631,9 @@ async def console_look(request: Request, hall: Hall, game_id: str, team: str) ->
     return page(
         request,
         "look.html",
-        s=screen(doc),
+        s=screens.look(doc),
         game_id=game_id,
         room=room,
-        readonly=True,
-        seat=None,
-        builder=None,
     )
 
 
@@ -1257,15 +648,7 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
         if holder.role != "projector":
             raise ApiError(403, "forbidden", _("this is not the projector's link"))
         response = RedirectResponse(f"/games/{game_id}/projector", status_code=303)
-        settings = api.settings_of(request)
-        response.set_cookie(
-            api.projector_cookie(game_id),
-            token,
-            max_age=int(settings.token_ttl_hours * 3600),
-            httponly=True,
-            samesite="lax",
-            secure=settings.cookie_secure,
-        )
+        _set_projector_cookie(request, response, game_id, token)
         return response
     who = whoami(request, room)
     facilitator_here = who is not None and who.role == "facilitator"
@@ -1279,7 +662,7 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
     return page(
         request,
         "projector.html",
-        s=screen(doc),
+        s=screens.projector(doc),
         game_id=game_id,
         room=room,
         ws_query=ws_query,
@@ -1297,7 +680,10 @@ async def debrief_part(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         raise ApiError(401, "unauthorised", _("join the game first"))
     if room.state.phase.value != "ended":
         return fragment("debrief.html", d=None, game_id=game_id)
-    return fragment("debrief.html", d=debrief(room), game_id=game_id)
+    # Everyone's debrief is built from the facilitator's view for now (true compliance
+    # included): which audience sees what of the ended game is game_rules.views' to say.
+    doc = room.document("facilitator")
+    return fragment("debrief.html", d=debrief(doc["view"], doc["debrief"]), game_id=game_id)
 
 
 @router.get("/games/{game_id}/qr.svg")
@@ -1307,4 +693,4 @@ async def qr_code(request: Request, hall: Hall, game_id: str) -> Response:
     return Response(svg, media_type="image/svg+xml")
 
 
-__all__ = ["STATIC_DIR", "register_renderer", "router"]
+__all__ = ["router"]
