@@ -421,7 +421,9 @@ def _corridor(r: _Round, c: Corridor) -> None:
         )
     )
     returns = max(0, min(returns, int(backlog)))
-    state.backlog[c.id] = backlog - returns
+    # Many of those ordered to leave leave the caseload without a forced return (they
+    # depart on their own, are regularised or move on): the caseload does not pile up.
+    state.backlog[c.id] = (backlog - returns) * (1.0 - m.return_caseload_decay)
     reintegrated = min(returns, round(coverage * returns))
     state.remigrants[c.id] = (returns - reintegrated) * m.remigration_share
 

@@ -327,6 +327,13 @@ class Model(_Strict):
         default=0.5,
         description="how much of its block efficiency a destination's own border reaches",
     )
+    return_caseload_decay: float = Field(
+        ge=0,
+        le=1,
+        default=0.0,
+        description="share of the ordered-to-leave who leave the return caseload a round "
+        "without a forced return (departure on their own, regularisation, moving on)",
+    )
     origin_block_share: float = Field(
         ge=0,
         le=1,

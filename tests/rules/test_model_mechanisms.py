@@ -268,6 +268,17 @@ def test_readmission_cooperation_raises_effective_returns() -> None:
     assert ind(cooperative, "union")["return_rate"] > ind(base, "union")["return_rate"]
 
 
+def test_the_return_caseload_does_not_pile_up() -> None:
+    def decay(share: float) -> Callable[[dict[str, Any]], None]:
+        def change(d: dict[str, Any]) -> None:
+            d["model"]["return_caseload_decay"] = share
+
+        return change
+
+    kept, decayed = one_round(decay(0.0)), one_round(decay(0.4))
+    assert decayed.backlog["central"] == pytest.approx(0.6 * kept.backlog["central"], abs=1)
+
+
 def test_return_capacity_limits_returns() -> None:
     def capacity(budget: float) -> Step:
         return lambda st: implement(st, "union", return_operations=budget)
