@@ -361,7 +361,13 @@ def _corridor(r: _Round, c: Corridor) -> None:
     # riskier routes and more die.
     e_transit = 0.0
     if transit is not None:
-        e_transit = effective_enforcement(state, transit, r.decisions[transit.id]) / 100.0
+        own = min(r.decisions[transit.id].policies.border_enforcement, 100.0)
+        committed = effective_enforcement(state, transit, r.decisions[transit.id])
+        # Joint operations beyond what the transit does on its own work as well as the
+        # partnership does: trust scales the committed part, as it does every cooperation.
+        e_transit = (
+            own + (committed - own) * _trust_effect(state, transit.id, c.destination)
+        ) / 100.0
         if r.coercion("gate_opening", transit.id, c.destination):
             e_transit = 0.0
         e_transit *= r.goodwill(transit.id, c.destination)  # border guards look away

@@ -362,7 +362,9 @@ def test_resettlement_lowers_hosted_population() -> None:
         negotiate=lambda st: sign(st, [term("resettlement", "union", "coastland", 50000)])
     )
     assert resettled.teams["coastland"].refugees < none.teams["coastland"].refugees
-    assert ind(resettled, "union")["resettled"] == pytest.approx(50000)
+    # Never more than the scenario's share of the hosted a round (under 1 %).
+    share = resettled.scenario.model.resettlement_max_share
+    assert 0 < ind(resettled, "union")["resettled"] <= share * 800000 * 1.01
 
 
 def test_resettlement_reaches_at_most_its_share_of_the_hosted() -> None:
@@ -446,7 +448,7 @@ def test_trade_access_raises_transit_income() -> None:
     trade = one_round(
         negotiate=lambda st: sign(st, [term("trade_access", "union", "coastland", 100)])
     )
-    assert ind(trade, "coastland")["trade_income"] > ind(none, "coastland")["trade_income"] == 0
+    assert ind(trade, "coastland")["trade_income"] > ind(none, "coastland")["trade_income"]
     assert trade.teams["coastland"].income > none.teams["coastland"].income
     next_round(trade)
     next_round(none)
@@ -496,7 +498,11 @@ def _scandal(d: dict[str, Any]) -> None:
 
 
 def _fall_in_round_one() -> tuple[GameState, str]:
-    st = start(scenario(_scandal))
+    def change(d: dict[str, Any]) -> None:
+        _scandal(d)
+        team_dict(d, "sahelia")["support"]["threshold"] = 0  # only the union falls
+
+    st = start(scenario(change))
     ag = sign(
         st,
         [
@@ -613,6 +619,14 @@ def test_trust_scales_cooperation_effectiveness() -> None:
     high = one_round(trust(95), negotiate=deal, decide=capacity)
     assert central(high).legal > central(low).legal
     assert central(high).returns > central(low).returns
+
+    # ... and a transit's border cooperation beyond its own enforcement.
+    def border(st: GameState) -> None:
+        sign(st, [term("border_cooperation", "coastland", "union", 80)])
+
+    low = one_round(trust(10), negotiate=border)
+    high = one_round(trust(95), negotiate=border)
+    assert central(high).blocked > central(low).blocked
 
 
 def _conditional(readmission_compliance: list[float]) -> tuple[GameState, list[str]]:
@@ -813,17 +827,23 @@ def test_coercion_works_short_term() -> None:
     assert ind(coerced, "sahelia")["readmission_level"] > ind(base, "sahelia")["readmission_level"]
 
 
-def _lasting(d: dict[str, Any]) -> None:
-    stable(d)
-    d["model"]["coercion_memory"] = 2
-    d["model"]["coercion_backlash"] = 0.5
-    d["model"]["coercion_support_fade"] = 3.0
+def _lasting(fade: float = 3.0) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        stable(d)
+        d["model"]["coercion_effect"] = 0.2
+        d["model"]["coercion_memory"] = 3
+        d["model"]["coercion_backlash"] = 0.4
+        d["model"]["coercion_support_fade"] = fade
+
+    return change
 
 
-def _play(rounds: int, coerce_in: set[int], tool: str, by: str, target: str) -> GameState:
+def _play(
+    rounds: int, coerce_in: set[int], tool: str, by: str, target: str, fade: float = 3.0
+) -> GameState:
     from game_rules.rules import perform
 
-    st = start(scenario(_lasting))
+    st = start(scenario(_lasting(fade)))
     for rnd in range(1, rounds + 1):
         advance_to(st, Phase.negotiation)
         if rnd in coerce_in:
@@ -835,19 +855,21 @@ def _play(rounds: int, coerce_in: set[int], tool: str, by: str, target: str) -> 
 def test_coercion_pays_in_its_round_and_costs_afterwards() -> None:
     """Sanctions push returns up in their round; the target then cooperates less and the
     coercer's applause fades into a bill, so over the game the coercer is behind."""
-    calm = _play(3, set(), "visa_sanctions", "union", "sahelia")
-    hard = _play(3, {1}, "visa_sanctions", "union", "sahelia")
+    calm = _play(4, set(), "visa_sanctions", "union", "sahelia")
+    hard = _play(4, {1}, "visa_sanctions", "union", "sahelia")
     assert central(hard, 0).returns > central(calm, 0).returns
     assert hard.history[0].scores["union"] > calm.history[0].scores["union"]
     assert central(hard, 1).returns < central(calm, 1).returns
-    assert hard.history[1].support["union"] < calm.history[1].support["union"]
+    # The applause fades: the same coercion without its lasting costs leaves more support.
+    free = _play(4, {1}, "visa_sanctions", "union", "sahelia", fade=0.0)
+    assert hard.history[1].support["union"] < free.history[1].support["union"]
     assert sum(r.scores["union"] for r in hard.history) < sum(
         r.scores["union"] for r in calm.history
     )
     # Memory ends: by the round after it, the target cooperates as before.
-    four = _play(4, {1}, "visa_sanctions", "union", "sahelia")
-    assert ind(four, "sahelia", 3)["readmission_level"] == pytest.approx(
-        ind(_play(4, set(), "visa_sanctions", "union", "sahelia"), "sahelia", 3)[
+    five = _play(5, {1}, "visa_sanctions", "union", "sahelia")
+    assert ind(five, "sahelia", 4)["readmission_level"] == pytest.approx(
+        ind(_play(5, set(), "visa_sanctions", "union", "sahelia"), "sahelia", 4)[
             "readmission_level"
         ],
         abs=5,
@@ -858,7 +880,7 @@ def test_a_coerced_destination_cooperates_less_with_its_coercer() -> None:
     from game_rules.rules import perform
 
     def run(refuse: bool) -> GameState:
-        st = start(scenario(_lasting))
+        st = start(scenario(_lasting()))
         sign(st, [term("labour_pathway", "union", "sahelia", 60000, duration=3)])
         if refuse:
             perform(st, team("sahelia"), A.Coerce(tool="readmission_refusal", target="union"))
