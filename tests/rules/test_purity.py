@@ -50,6 +50,12 @@ FORBIDDEN_MODULES = {
 FORBIDDEN_BUILTINS = {"open", "print", "input", "hash", "id", "breakpoint", "exec", "eval"}
 # random.Random(seed) is the one allowed use of `random`: a seeded, local generator.
 ALLOWED_RANDOM = {"Random"}
+# id() is allowed where its value never reaches a result: the modules named here, each
+# with the reason that was reviewed.
+ALLOWED_ID = {
+    "dealspace.py": "keys of a copy.deepcopy memo (deepcopy's own protocol keys by id());"
+    " never ordered, stored or shown",
+}
 
 
 def _problems(path: Path) -> list[str]:
@@ -79,7 +85,11 @@ def _problems(path: Path) -> list[str]:
                 found.append(f"{where}:{node.lineno} imports the I/O edge {node.module}")
         elif isinstance(node, ast.Call):
             fn = node.func
-            if isinstance(fn, ast.Name) and fn.id in FORBIDDEN_BUILTINS:
+            if (
+                isinstance(fn, ast.Name)
+                and fn.id in FORBIDDEN_BUILTINS
+                and not (fn.id == "id" and where in ALLOWED_ID)
+            ):
                 found.append(f"{where}:{node.lineno} calls {fn.id}()")
             if (
                 isinstance(fn, ast.Attribute)
