@@ -16,10 +16,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from game_rules.actions import Accept, Actor, AdvancePhase, Propose, StartGame, TermSpec
+from game_rules.actions import (
+    Accept,
+    Actor,
+    AdvancePhase,
+    Propose,
+    Ratify,
+    StartGame,
+    TermSpec,
+)
 from game_rules.analytics import game_scores
 from game_rules.errors import RatificationFailed
-from game_rules.rules import default_decision, fit_to_budget, perform
+from game_rules.rules import can, default_decision, fit_to_budget, perform
 from game_rules.scenario import Earmark, Scenario, TeamType, TermLevels, TermType
 from game_rules.state import Decision, GameState, Phase
 
@@ -332,9 +340,16 @@ def signing_state(state: GameState) -> GameState:
     return s
 
 
-def _advance(s: GameState, honoured: Sequence[str]) -> None:
+def _advance(s: GameState, honoured: Sequence[str], agreement: str | None = None) -> None:
     """One phase on. Implementation: every team's default decision (its policies kept,
-    commitments as last honoured) with the deal's terms honoured in full, within budget."""
+    commitments as last honoured) with the deal's terms honoured in full, within budget.
+    Briefing: a successor government re-ratifies the deal if its support allows."""
+    if s.phase is Phase.briefing and agreement is not None:
+        ag = s.agreements[agreement]
+        for party in list(ag.awaiting):
+            ratify = Ratify(agreement_id=agreement)
+            if can(s, Actor.of_team(party), ratify):
+                perform(s, Actor.of_team(party), ratify)
     if s.phase is Phase.implementation:
         for tid, team in s.teams.items():
             if team.decision is not None:
@@ -350,9 +365,9 @@ def _advance(s: GameState, honoured: Sequence[str]) -> None:
     perform(s, FACILITATOR, AdvancePhase())
 
 
-def _play_out(s: GameState, honoured: Sequence[str]) -> GameState:
+def _play_out(s: GameState, honoured: Sequence[str], agreement: str | None = None) -> GameState:
     while s.phase is not Phase.ended:
-        _advance(s, honoured)
+        _advance(s, honoured, agreement)
     return s
 
 
@@ -368,8 +383,14 @@ class Evaluator:
         self.batna = game_scores(_play_out(_fork(self.base, self._shared), ()))
 
     def value(self, terms: Sequence[TermSpec]) -> DealValue:
-        """The deal (its terms; their durations are ignored: every term runs to the end
-        of the game) signed now by the teams it names, and honoured."""
+        """The deal signed now by the teams its terms name, and honoured.
+
+        Every term runs to the end of the game (the terms' own durations are ignored) and
+        is delivered in full as far as the giver's treasury allows (the rules' budget
+        fit); conditions are moot when everything is honoured. A government that falls
+        re-ratifies the deal if its support allows. Every team keeps its policies. Terms
+        the rules refuse raise the rules' error.
+        """
         terms = [t for t in terms if t.amount > 0]
         if not terms:
             return DealValue(dict(self.batna), dict(self.batna), True, self.round)
@@ -388,14 +409,16 @@ class Evaluator:
         if proposal.agreement_id is None:
             return DealValue(dict(self.batna), dict(self.batna), False, self.round)
         honoured = [t.id for t in s.agreements[proposal.agreement_id].terms]
-        scores = game_scores(_play_out(s, honoured))
+        scores = game_scores(_play_out(s, honoured, proposal.agreement_id))
         return DealValue(scores, dict(self.batna), True, self.round)
 
 
 def evaluate(state: GameState, terms: Sequence[TermSpec]) -> DealValue:
     """What a deal is worth to every team: signed in the current round (the next if this
     one's negotiation is over) and honoured to the end, against no deal from the same
-    state. For many deals from one state, keep an `Evaluator`."""
+    state (agreements already signed go on as the teams last honoured them). For many
+    deals from one state, keep an `Evaluator`. After the game, value deals from its
+    opening: `evaluate(new_game(state.scenario, state.seed), terms)`."""
     return Evaluator(state).value(terms)
 
 

@@ -29,7 +29,7 @@ from game_rules.dealspace import (
     pareto_front,
 )
 from game_rules.library import load_scenario
-from game_rules.rules import new_game, perform
+from game_rules.rules import can, new_game, perform
 from game_rules.scenario import Scenario, parse_scenario
 from game_rules.state import GameState, Phase
 
@@ -145,7 +145,9 @@ def small(levels: list[dict[str, Any]] | None = None) -> Scenario:
     return parse_scenario(data)
 
 
-def played_by_hand(state: GameState, terms: list[TermSpec]) -> dict[str, float]:
+def played_by_hand(
+    state: GameState, terms: list[TermSpec], *, ratify: bool = True
+) -> dict[str, float]:
     """Sign `terms` now through the public actions and honour them to the end, every team
     keeping its policies: what a facilitator would see playing the game out."""
     st = copy.deepcopy(state)
@@ -160,8 +162,14 @@ def played_by_hand(state: GameState, terms: list[TermSpec]) -> dict[str, float]:
     pid = max(st.proposals, key=lambda p: int(p[1:]))
     for p in parties[1:]:
         perform(st, Actor.of_team(p), A.Accept(proposal_id=pid))
-    ours = {t.id for t in st.agreements[st.proposals[pid].agreement_id or ""].terms}
+    agreement = st.agreements[st.proposals[pid].agreement_id or ""]
+    ours = {t.id for t in agreement.terms}
     while st.phase is not Phase.ended:
+        if st.phase is Phase.briefing and ratify:
+            for p in list(agreement.awaiting):  # a new government confirms the deal
+                ratify = A.Ratify(agreement_id=agreement.id)
+                if can(st, Actor.of_team(p), ratify):
+                    perform(st, Actor.of_team(p), ratify)
         if st.phase is Phase.implementation:
             for tid, team in st.teams.items():
                 mine = {
@@ -335,3 +343,39 @@ def test_the_dealspace_command_prints_the_report_and_writes_json(tmp_path: Path)
     assert space["nash"]["gains"] == pytest.approx(report.nash.gains if report.nash else {})
     bad = runner.invoke(app, ["dealspace", str(path), "--partners", "alpland,atlantis"])
     assert bad.exit_code == 2 and "--partners" in bad.output
+
+
+def test_a_deal_on_the_full_table_is_worth_what_the_engine_gives() -> None:
+    # Six teams, four corridors, a monitoring organisation, the event deck.
+    sc = load_scenario("full_table")
+    state = new_game(sc, 4)
+    space = deal_space(sc, ["coastland", "nordland"])
+    terms = space.terms(space.deals()[len(space.deals()) // 2], 1)
+    value = evaluate(state, terms)
+    assert value.scores == played_by_hand(state, terms)
+    assert value.batna == idle_scores(state)
+    assert value.gain("coastland") != 0 and value.gain("nordland") != 0
+
+
+def test_a_government_that_falls_re_ratifies_the_deal_it_honours() -> None:
+    data = small().model_dump(mode="json")
+    scandal = {"target": "alpland", "variable": "support", "change": -40}
+    data["events"] = {
+        "draws_per_round": 0,
+        "deck": [
+            {
+                "id": "scandal",
+                "title": "Scandal",
+                "news": "-",
+                "scheduled_round": 2,
+                "effects": [scandal],
+            }
+        ],
+    }
+    sc = parse_scenario(data)
+    state = new_game(sc, 3)
+    terms = deal_space(sc, ["alpland", "marenia"]).terms((1, 2, 1), 1)
+    value = evaluate(state, terms)
+    assert value.scores == played_by_hand(state, terms)
+    # Without the successor's signature the deal would lapse: a different game.
+    assert value.scores != played_by_hand(state, terms, ratify=False)
