@@ -346,16 +346,30 @@ def dealspace_lines(report: Any) -> list[str]:
     return lines
 
 
-def _dealspace_job(job: tuple[str, int, tuple[str, ...], list[tuple[int, ...]]]) -> list[Any]:
-    from game_rules.dealspace import Evaluator, deal_space
+_WORKER_EVALUATOR: dict[str, Any] = {}
+
+
+def _dealspace_worker_init(scenario_json: str, seed: int) -> None:
+    from game_rules.dealspace import Evaluator
     from game_rules.rules import new_game
     from game_rules.scenario import Scenario
 
-    scenario_json, seed, partners, deals = job
     sc = Scenario.model_validate_json(scenario_json)
-    evaluator = Evaluator(new_game(sc, seed))
-    space = deal_space(sc, partners)
+    _WORKER_EVALUATOR["sc"] = sc
+    _WORKER_EVALUATOR["ev"] = Evaluator(new_game(sc, seed))
+
+
+def _dealspace_job(job: tuple[tuple[str, ...], list[tuple[int, ...]]]) -> list[Any]:
+    from game_rules.dealspace import deal_space
+
+    partners, deals = job
+    evaluator = _WORKER_EVALUATOR["ev"]
+    space = deal_space(_WORKER_EVALUATOR["sc"], partners)
     return [evaluator.value(space.terms(d, evaluator.duration)) for d in deals]
+
+
+PARALLEL_FROM = 200
+"""Fewer deals than this are valued in this process: starting workers costs more."""
 
 
 def analyse_spaces(
@@ -376,29 +390,34 @@ def analyse_spaces(
                 f"the deal space of {', '.join(space.parties)} has {space.size:,} deals, "
                 f"more than --max-deals {max_deals:,}"
             )
-        plans.append(space)
-    total = sum(space.size for space in plans)
-    reports = []
+        plans.append((space, space.deals()))
+    total = sum(len(deals) for _space, deals in plans)
     evaluator = Evaluator(new_game(sc, seed))
+    values: dict[tuple[str, ...], list[Any]] = {space.parties: [] for space, _deals in plans}
     with typer.progressbar(length=total, label=f"{sc.id}: {total:,} deals", file=sys.stderr) as bar:
-        for space in plans:
-            deals = space.deals()
-            if workers <= 1:
-                values = []
+        if workers <= 1 or total < PARALLEL_FROM:
+            for space, deals in plans:
                 for d in deals:
-                    values.append(evaluator.value(space.terms(d, evaluator.duration)))
+                    values[space.parties].append(
+                        evaluator.value(space.terms(d, evaluator.duration))
+                    )
                     bar.update(1)
-            else:
-                size = max(1, len(deals) // (workers * 8))
-                chunks = [deals[i : i + size] for i in range(0, len(deals), size)]
-                jobs = [(sc.model_dump_json(), seed, space.parties, c) for c in chunks]
-                values = []
-                with ProcessPoolExecutor(workers) as pool:
-                    for chunk_values in pool.map(_dealspace_job, jobs):
-                        values += chunk_values
-                        bar.update(len(chunk_values))
-            reports.append(summarise(evaluator, space, deals, values))
-    return reports
+        else:
+            size = max(10, total // (workers * 16))
+            jobs = [
+                (space.parties, deals[i : i + size])
+                for space, deals in plans
+                for i in range(0, len(deals), size)
+            ]
+            with ProcessPoolExecutor(
+                workers, initializer=_dealspace_worker_init, initargs=(sc.model_dump_json(), seed)
+            ) as pool:
+                for (parties, _chunk), chunk_values in zip(
+                    jobs, pool.map(_dealspace_job, jobs), strict=True
+                ):
+                    values[parties] += chunk_values
+                    bar.update(len(chunk_values))
+    return [summarise(evaluator, space, deals, values[space.parties]) for space, deals in plans]
 
 
 @app.command()
@@ -412,13 +431,14 @@ def dealspace(
         ),
     ] = "",
     seed: Annotated[int, typer.Option(help="the game's seed (events, monitoring)")] = 1,
-    workers: Annotated[int, typer.Option(help="processes")] = 1,
+    workers: Annotated[int, typer.Option(help="processes (default: every core)")] = 0,
     max_deals: Annotated[int, typer.Option(help="refuse larger spaces")] = 20_000,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the reports here")] = None,
 ) -> None:
     """The deal space at the scenario's levels: every deal signed in round 1 and honoured
     to the end, against no deal; feasible, unanimous and Pareto counts, the Nash,
     Kalai–Smorodinsky and egalitarian points and each team's favourite deal."""
+    import os
     import time
 
     from game_rules.dealspace import negotiating_pairs
@@ -446,14 +466,17 @@ def dealspace(
         typer.echo(f"{sc.name}: no two teams have anything to sign (deal_levels is empty)")
         raise typer.Exit(1)
     start = time.perf_counter()
-    reports = analyse_spaces(sc, seed, spaces, workers=workers, max_deals=max_deals)
+    n_workers = workers or os.cpu_count() or 1
+    reports = analyse_spaces(sc, seed, spaces, workers=n_workers, max_deals=max_deals)
     elapsed = time.perf_counter() - start
     deals = sum(r.size for r in reports)
     typer.echo(f"{sc.name}, seed {seed}: deals signed in round 1 and honoured to round {sc.rounds}")
     for report in reports:
         for line in dealspace_lines(report):
             typer.echo(line)
-    typer.echo(f"{deals:,} deals in {elapsed:.1f} s ({deals / elapsed:.0f} deals/s)")
+    typer.echo(
+        f"{deals:,} deals in {elapsed:.1f} s ({deals / elapsed:.0f} deals/s, {n_workers} processes)"
+    )
     if json_out is not None:
         doc = {"scenario": sc.id, "seed": seed, "reports": [r.to_json() for r in reports]}
         json_out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
