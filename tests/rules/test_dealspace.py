@@ -379,3 +379,16 @@ def test_a_government_that_falls_re_ratifies_the_deal_it_honours() -> None:
     assert value.scores == played_by_hand(state, terms)
     # Without the successor's signature the deal would lapse: a different game.
     assert value.scores != played_by_hand(state, terms, ratify=False)
+
+
+def test_deals_spread_over_worker_processes_give_the_same_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from game_rules import cli
+
+    monkeypatch.setattr(cli, "PARALLEL_FROM", 0)
+    sc = small()
+    (together,) = cli.analyse_spaces(sc, 2, [("alpland", "marenia")], workers=1, max_deals=99)
+    (spread,) = cli.analyse_spaces(sc, 2, [("alpland", "marenia")], workers=2, max_deals=99)
+    assert spread.to_json() == together.to_json()
+    assert together.to_json() == analyse(new_game(sc, 2), ["alpland", "marenia"]).to_json()
