@@ -366,7 +366,7 @@ class GameHall:
     ) -> None:
         """Encode off the game's lock, in a thread (Jinja and SVG for the web's fragments)."""
         context = {"game_id": room.id, "seq": seq}
-        encoded = await asyncio.to_thread(encode, documents, wanted, context)
+        encoded = await _encode(documents, wanted, context)
         self.hub.publish(room.id, encoded, seq=seq)
 
     def _persist(
@@ -495,7 +495,7 @@ class GameHall:
             seq = room.seq
         wanted = {conn.audience_key: {conn.format}}
         context = {"game_id": room.id, "seq": seq}
-        encoded = await asyncio.to_thread(encode, {conn.audience_key: doc}, wanted, context)
+        encoded = await _encode({conn.audience_key: doc}, wanted, context)
         text = encoded.get((conn.audience_key, conn.format))
         if text is not None:
             conn.offer(text, full_view=True, seq=seq)
@@ -540,6 +540,16 @@ class GameHall:
                 ).one()
 
         return await asyncio.to_thread(count)
+
+
+async def _encode(
+    documents: dict[str, dict[str, Any]], wanted: dict[str, set[str]], context: dict[str, Any]
+) -> dict[tuple[str, str], str]:
+    """JSON costs less than a hop to a worker thread; Jinja and SVG (the web's fragments)
+    go to one, so that a game's screens never stall the event loop."""
+    if all(fmt == "json" for fmts in wanted.values() for fmt in fmts):
+        return encode(documents, wanted, context)
+    return await asyncio.to_thread(encode, documents, wanted, context)
 
 
 class _Stale(Exception):
