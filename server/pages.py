@@ -673,17 +673,21 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
 
 @router.get("/games/{game_id}/debrief", response_class=HTMLResponse)
 async def debrief_part(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
-    """The debrief section, loaded by every screen once the game has ended (the
-    no-agreement replay runs here, once per state, never inside a commit)."""
+    """The debrief section, loaded by every screen once the game has ended."""
     room = await _room(hall, game_id)
     if whoami(request, room) is None:
         raise ApiError(401, "unauthorised", _("join the game first"))
     if room.state.phase.value != "ended":
         return fragment("debrief.html", d=None, game_id=game_id)
+    # The replay runs once, off the game's lock, from the commit that ended the game:
+    # wait for it (the page asks as soon as it sees the end).
+    report = await hall.debrief(room)
+    if report is None:
+        return fragment("debrief.html", d=None, game_id=game_id)
     # Everyone's debrief is built from the facilitator's view for now (true compliance
     # included): which audience sees what of the ended game is game_rules.views' to say.
     doc = room.document("facilitator")
-    return fragment("debrief.html", d=debrief(doc["view"], doc["debrief"]), game_id=game_id)
+    return fragment("debrief.html", d=debrief(doc["view"], report), game_id=game_id)
 
 
 @router.get("/games/{game_id}/qr.svg")
