@@ -509,6 +509,38 @@ class Scenario(_Strict):
     )
     teaching_goals: list[TeachingGoal] = []
     sources: dict[str, str] = {}
+    translations: dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], dict[str, str]] = Field(
+        default={},
+        description="language → the scenario's own text (a name, a description, an event's "
+        "title or news, an objective's note) → that text in the language; screens in another "
+        "language fall back to the scenario's own text",
+    )
+
+    def translation_problems(self, source: str) -> list[str]:
+        """A translation of a text the scenario does not have (a typo, or a text changed
+        since) would never show: a scenario file must not carry one. Checked when a file
+        is read, not on every derived copy (tests and analyses edit scenarios)."""
+        own = set(self.texts())
+        problems = []
+        for lang, table in self.translations.items():
+            for text, translation in table.items():
+                if text not in own:
+                    problems.append(
+                        f"{source}: translations.{lang}: {text[:60]!r} is not a text of "
+                        "this scenario (a name, a description, an event's title or news)"
+                    )
+                elif not translation.strip():
+                    problems.append(f"{source}: translations.{lang}: {text[:60]!r} is empty")
+        return problems
+
+    def texts(self) -> list[str]:
+        """Every text of the scenario a person reads: what `translations` may translate."""
+        out = [self.name, self.description]
+        for t in self.teams:
+            out += [t.name, t.description, *(o.note for o in t.mandate.objectives)]
+        out += [c.name for c in self.corridors]
+        out += [x for card in self.events.deck for x in (card.title, card.news)]
+        return [x for x in out if x]
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -669,9 +701,13 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(source, [f"{source}: (top level): expected a mapping of fields"])
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, _format_errors(source, exc)) from None
+    problems = scenario.translation_problems(source)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
 
 
 def parse_scenario_bytes(data: bytes, source: str = "<scenario>") -> Scenario:

@@ -144,7 +144,28 @@ def view(
         out["proposals"] = [p.model_dump(mode="json") for p in state.proposals.values()]
         out["trust"] = {a: dict(row) for a, row in state.trust.items()}
         out["team_details"] = {tid: _own_team(state, tid) for tid in state.teams}
+    if state.scenario.translations:
+        out["scenario"]["translations"] = _translations_of_what_is_seen(state, out)
     return out
+
+
+def _translations_of_what_is_seen(state: GameState, doc: dict[str, Any]) -> dict[str, Any]:
+    """The scenario's translations of the texts this document already shows, and of no
+    other: an event card still in the deck or another team's mandate stays unread."""
+    seen: set[str] = set()
+    stack: list[Any] = [doc]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            seen.add(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list | tuple):
+            stack.extend(x)
+    return {
+        lang: {text: tr for text, tr in table.items() if text in seen}
+        for lang, table in state.scenario.translations.items()
+    }
 
 
 # --- what happened: who hears of which record -------------------------------------------

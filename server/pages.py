@@ -33,7 +33,7 @@ from server.security import check_form_token, form_token
 from web import forms, render, screens
 from web.charts import qr_svg
 from web.debrief import debrief
-from web.i18n import N_, _
+from web.i18n import N_, _, translated
 
 log = logging.getLogger("compact.pages")
 
@@ -141,10 +141,13 @@ def _scenarios() -> list[dict[str, Any]]:
         out.append(
             {
                 "id": sc.id,
-                "name": sc.name,
-                "description": sc.description,
+                "name": translated(sc.translations, sc.name),
+                "description": translated(sc.translations, sc.description),
                 "rounds": sc.rounds,
-                "teams": [{"id": t.id, "name": t.name, "type": t.type.value} for t in sc.teams],
+                "teams": [
+                    {"id": t.id, "name": translated(sc.translations, t.name), "type": t.type.value}
+                    for t in sc.teams
+                ],
             }
         )
     return out

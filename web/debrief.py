@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from web.charts import line_chart
 from web.format import fmt
-from web.i18n import N_, _
+from web.i18n import N_, _, localised
 
 NO_COLOUR = "#555"
 HONOURED_IN_FULL = 99.5
@@ -74,6 +74,7 @@ class Debrief:
 def debrief(v: dict[str, Any], report: dict[str, dict[str, float]]) -> Debrief:
     """The debrief of the ended game `v` (a view document's `view`), with `report`: team
     id → score, batna, gain."""
+    v = localised(v)  # the scenario's names in the reader's language
     teams = {t["id"]: t for t in v["teams"]}
     names = {tid: t["name"] for tid, t in teams.items()}
     rows = score_rows(teams, report)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from game_rules.actions import VISA_LEVELS, Earmark, TermType
 from web.format import AMOUNT_HINTS
-from web.i18n import N_, _
+from web.i18n import N_, _, localised
 
 PHASES_WITH_TIMERS = ("briefing", "negotiation", "implementation", "resolution")
 
@@ -45,7 +45,7 @@ def builder_context(
     """What the builder shows: a fresh proposal, the proposal being countered
     (`counter`), or the form as it was sent back (`form`, still countering
     `shown_counter` if it was)."""
-    v = doc["view"]
+    v = localised(doc["view"])
     me_id = v.get("me", {}).get("id") if v.get("me") else None
     others = [t for t in v["teams"] if t["id"] != me_id]
     if counter is not None:

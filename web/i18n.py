@@ -152,11 +152,10 @@ def n_(singular: str, plural: str, n: int, **values: Any) -> str:
     return _fill(found, english, {"n": n, **values})
 
 
-def translated(texts: dict[str, str] | None, fallback: str) -> str:
-    """A scenario's text in the reader's language, or its own text (`fallback`)."""
-    if texts:
-        return texts.get(_current.get()) or fallback
-    return fallback
+def translated(translations: dict[str, dict[str, str]], text: str) -> str:
+    """One of a scenario's texts in the reader's language (its `translations`), or as the
+    scenario wrote it."""
+    return (translations.get(_current.get()) or {}).get(text) or text
 
 
 # --- negotiation -------------------------------------------------------------------------
@@ -273,3 +272,25 @@ def install(env: Any) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext=_, ngettext=n_, newstyle=False)
     env.globals.update(_=_, n_=n_, language=current, switch_links=switch_links)
+
+
+def localised(document: dict[str, Any]) -> dict[str, Any]:
+    """The view document with the scenario's own texts (names, descriptions, events) in
+    the reader's language where the scenario translates them (`translations` in its
+    file); every other text is left as it is. The document itself is not changed."""
+    tables = (document.get("scenario") or {}).get("translations") or {}
+    table: dict[str, str] = tables.get(_current.get()) or {}
+    if not table:
+        return document
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, str):
+            return table.get(x, x)
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        return x
+
+    out: dict[str, Any] = walk(document)
+    return out

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from game_rules.bots import STRATEGIES
 from web.charts import corridor_map, line_chart
 from web.format import term_text
-from web.i18n import N_, _
+from web.i18n import N_, _, localised
 from web.words import words
 
 Doc = dict[str, Any]
@@ -210,6 +210,8 @@ class ProjectorScreen(Screen):
 
 def build(doc: Doc, *, readonly: bool = False) -> Screen:
     """The screen of the document's audience (`readonly`: a team's, as a look)."""
+    # The scenario's names, descriptions and events in the reader's language.
+    doc = {**doc, "view": localised(doc["view"])}
     key = doc["audience"]
     if key == "facilitator":
         return console(doc)

@@ -83,6 +83,7 @@ def test_a_round_in_arabic_from_joining_to_the_decisions(person: Any) -> None:
     sami = person("ar-MA", 360, 780)
     join_in_arabic(sami, code, "سامي", "sahelia")
     expect(fac.locator("#players")).to_contain_text("سامي")
+    expect(fac.locator("#teams")).to_contain_text("Sahélie")  # the scenario's French
 
     fac.locator("button[data-op=start]").click()
     expect(fac.locator("#controls-msg")).to_contain_text("La partie a commencé")
@@ -95,7 +96,7 @@ def test_a_round_in_arabic_from_joining_to_the_decisions(person: Any) -> None:
 
     # Ana proposes visas for readmission.
     b = ana.locator("#builder")
-    b.get_by_label("Sahelia").check()
+    b.get_by_label("ساهيليا").check()  # the scenario's own translation of "Sahelia"
     b.locator("#t0_type").select_option("visa_facilitation")
     b.locator("#t0_giver").select_option("union")
     b.locator("#t0_receiver").select_option("sahelia")
@@ -112,8 +113,8 @@ def test_a_round_in_arabic_from_joining_to_the_decisions(person: Any) -> None:
     offer = sami.locator("#prop-p1")
     expect(offer).to_contain_text("التأشيرات")
     terms = [bare(t) for t in offer.locator("ol.terms li").all_inner_texts()]
-    assert terms[0].startswith("Northern Union ← Sahelia: التأشيرات: مُيسَّرة"), terms
-    assert terms[1].startswith("Sahelia ← Northern Union: إعادة القبول 60 %"), terms
+    assert terms[0].startswith("الاتحاد الشمالي ← ساهيليا: التأشيرات: مُيسَّرة"), terms
+    assert terms[1].startswith("ساهيليا ← الاتحاد الشمالي: إعادة القبول 60 %"), terms
     check_accessibility(sami, "arabic-negotiation")
     screenshots(sami, "arabic-negotiation")
     offer.get_by_role("button", name="قبول").click()
@@ -124,7 +125,7 @@ def test_a_round_in_arabic_from_joining_to_the_decisions(person: Any) -> None:
     # The switch keeps Ana's seat: French for a moment, then back to Arabic.
     ana.get_by_role("link", name="Français").click()
     speaks(ana, "fr", "ltr")
-    expect(ana.locator("#ag-a1")).to_contain_text("réadmission 60 %")
+    expect(ana.locator("#ag-a1")).to_contain_text("Sahélie → Union du Nord : réadmission 60 %")
     expect(ana.locator("body")).to_have_attribute("data-connected", "1")
     ana.get_by_role("link", name="العربية").click()
     speaks(ana, "ar", "rtl")

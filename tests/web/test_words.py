@@ -100,3 +100,18 @@ def test_a_label_reads_in_the_readers_language() -> None:
     with speaking("ar"):
         assert label("readmission") == "إعادة القبول"
     assert label("a_new_key") == "A new key"
+
+
+def test_a_view_reads_the_scenarios_texts_in_the_readers_language() -> None:
+    from web.i18n import localised
+
+    doc = {
+        "scenario": {"translations": {"fr": {"Sahelia": "Sahélie"}}},
+        "teams": [{"id": "sahelia", "name": "Sahelia"}, {"id": "x", "name": "Xland"}],
+    }
+    with speaking("fr"):
+        french = localised(doc)
+    assert [t["name"] for t in french["teams"]] == ["Sahélie", "Xland"]
+    assert doc["teams"][0]["name"] == "Sahelia"  # the document itself is untouched
+    with speaking("ar"):
+        assert localised(doc) is doc  # no Arabic in this scenario: its own texts
