@@ -34,6 +34,7 @@ from web import forms, render, screens
 from web.charts import qr_svg
 from web.debrief import debrief
 from web.i18n import N_, _, translated
+from web.refusals import refusal
 
 log = logging.getLogger("compact.pages")
 
@@ -50,7 +51,7 @@ class HtmlErrors(APIRoute):
                 await check_form_token(request)
                 return await original(request)
             except (ApiError, RuleError) as exc:
-                return error_response(request, exc.status, exc.message)
+                return error_response(request, exc.status, refusal(exc.code, exc.message))
             except RequestValidationError:
                 return error_response(request, 422, _("The form was not filled in as expected."))
 
@@ -128,7 +129,7 @@ async def attempt(fn: Callable[[], Any], success: str) -> HTMLResponse:
     try:
         await fn()
     except (RuleError, ApiError) as exc:
-        return message(exc.message, ok=False, status=exc.status)
+        return message(refusal(exc.code, exc.message), ok=False, status=exc.status)
     except ValidationError as exc:
         return message(problems(exc), ok=False, status=422)
     return message(success, ok=True)
@@ -354,7 +355,7 @@ async def pick_team(
     try:
         await api.choose_team(hall, room, who, api.TeamChoice(team=team or None))
     except (ApiError, RuleError) as exc:
-        return message(exc.message, ok=False, status=exc.status)
+        return message(refusal(exc.code, exc.message), ok=False, status=exc.status)
     except ValidationError as exc:
         return message(problems(exc), ok=False, status=422)
     return RedirectResponse(f"/games/{game_id}/play", status_code=303)

@@ -115,3 +115,27 @@ def test_a_view_reads_the_scenarios_texts_in_the_readers_language() -> None:
     assert doc["teams"][0]["name"] == "Sahelia"  # the document itself is untouched
     with speaking("ar"):
         assert localised(doc) is doc  # no Arabic in this scenario: its own texts
+
+
+def test_every_refusal_code_has_words() -> None:
+    """A new error code of the rules or the API needs its sentence in web/refusals.py."""
+    from pathlib import Path
+
+    from web.refusals import REFUSALS
+
+    root = Path(__file__).resolve().parents[2]
+    rules = (root / "game_rules/errors.py").read_text()
+    codes = set(re.findall(r'code = "([a-z_]+)"', rules))
+    for path in (root / "server").glob("*.py"):
+        codes |= set(re.findall(r'ApiError\(\s*\d+,\s*"([a-z_]+)"', path.read_text()))
+    assert codes and not codes - set(REFUSALS), sorted(codes - set(REFUSALS))
+
+
+def test_a_refusal_reads_in_the_readers_language_with_its_details() -> None:
+    from web.refusals import refusal
+
+    assert refusal("wrong_phase", "not in the briefing") == "not in the briefing"
+    with speaking("fr"):
+        assert refusal("wrong_phase", "not in the briefing") == (
+            "Impossible dans cette phase. (not in the briefing)"
+        )
