@@ -48,6 +48,8 @@ messages: install
 		--sort-output --omit-header -o web/locale/messages.pot .
 	$(BIN)/pybabel -q update -i web/locale/messages.pot -d web/locale \
 		--no-fuzzy-matching --ignore-obsolete
+	@# the extraction date would change every catalogue on every run: leave it out
+	sed -i '/^"POT-Creation-Date: /d' web/locale/*/LC_MESSAGES/messages.po
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
