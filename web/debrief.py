@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from web.charts import line_chart
 from web.format import fmt
-from web.i18n import N_, _, localised
+from web.i18n import N_, _, localised, n_
 
 NO_COLOUR = "#555"
 HONOURED_IN_FULL = 99.5
@@ -160,9 +160,10 @@ def unsigned_proposals(v: dict[str, Any]) -> list[str]:
         return []
     counts = {st: sum(1 for p in unsigned if p["status"] == st) for st in UNSIGNED}
     return [
-        _(
-            "{n} proposal(s) never became an agreement: {r} rejected, {e} expired, {w} withdrawn.",
-            n=len(unsigned),
+        n_(
+            "{n} proposal never became an agreement: {r} rejected, {e} expired, {w} withdrawn.",
+            "{n} proposals never became an agreement: {r} rejected, {e} expired, {w} withdrawn.",
+            len(unsigned),
             r=counts["rejected"],
             e=counts["expired"],
             w=counts["retracted"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from game_rules.actions import VISA_LEVELS
-from web.i18n import N_, _, n_
+from web.i18n import N_, _, isolated, n_
 from web.labels import label
 
 
@@ -21,9 +21,9 @@ def fmt(value: Any, digits: int = 0) -> str:
         return str(value)
     x = float(value)
     if abs(x) >= 1_000_000:
-        return f"{x / 1_000_000:.1f} M"
+        return isolated(f"{x / 1_000_000:.1f} M")  # in Arabic too: "1.2 M", not "M 1.2"
     if abs(x) >= 10_000:
-        return f"{x / 1000:.0f} k"
+        return isolated(f"{x / 1000:.0f} k")
     if digits == 0 and abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:,.{max(digits, 1 if x != int(x) else 0)}f}"

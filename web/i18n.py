@@ -116,6 +116,12 @@ FSI, PDI = "\u2068", "\u2069"
 """Unicode's first-strong isolate and its end (what HTML's <bdi> does, in plain text)."""
 
 
+def isolated(text: str) -> str:
+    """`text` kept in its own direction inside a right-to-left page ("120 k" would read
+    "k 120"); unchanged in a left-to-right one."""
+    return f"{FSI}{text}{PDI}" if LANGUAGES[_current.get()].dir == "rtl" else text
+
+
 def _fill(translated: str, original: str, values: dict[str, Any]) -> str:
     if not values:
         return translated

@@ -139,3 +139,11 @@ def test_a_refusal_reads_in_the_readers_language_with_its_details() -> None:
         assert refusal("wrong_phase", "not in the briefing") == (
             "Impossible dans cette phase. (not in the briefing)"
         )
+
+
+def test_a_number_with_a_unit_keeps_its_order_in_arabic() -> None:
+    from web.format import fmt
+
+    assert fmt(120_000) == "120 k"
+    with speaking("ar"):
+        assert fmt(120_000) == "\u2068120 k\u2069"
