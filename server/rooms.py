@@ -31,7 +31,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -542,17 +542,6 @@ class GameHall:
                 return out
 
         return await asyncio.to_thread(read)
-
-    async def count_actions(self, game_id: str) -> int:
-        def count() -> int:
-            with Session(self.engine) as s:
-                return s.exec(
-                    select(func.count())
-                    .select_from(ActionRecord)
-                    .where(ActionRecord.game_id == game_id)
-                ).one()
-
-        return await asyncio.to_thread(count)
 
 
 def _json_only(wanted: dict[str, set[str]]) -> bool:
