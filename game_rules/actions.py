@@ -99,6 +99,13 @@ class RevealScores(_Action):
     revealed: bool = True
 
 
+class RevealTruth(_Action):
+    """After the end: show every screen the true compliance and the trust between all
+    teams (the debrief's letter-vs-spirit moment). Once seen it cannot be unseen."""
+
+    kind: Literal["reveal_truth"] = "reveal_truth"
+
+
 class EndGame(_Action):
     kind: Literal["end_game"] = "end_game"
 
@@ -184,6 +191,7 @@ Action = Annotated[
     | AdvancePhase
     | InjectEvent
     | RevealScores
+    | RevealTruth
     | EndGame
     | Propose
     | Counter
@@ -208,6 +216,7 @@ FACILITATOR_ACTIONS = frozenset(
         "advance_phase",
         "inject_event",
         "reveal_scores",
+        "reveal_truth",
         "end_game",
     }
 )

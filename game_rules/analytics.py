@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from game_rules.actions import Actor, AdvancePhase, InjectEvent, StartGame
 from game_rules.rules import fit_to_budget, new_game, perform
-from game_rules.state import Coercion, Decision, GameState, Phase, RoundRecord
+from game_rules.state import Coercion, Decision, GameState, RoundRecord
 
 
 def game_scores(state: GameState) -> dict[str, float]:
@@ -96,7 +96,3 @@ def batna_report(state: GameState) -> dict[str, dict[str, float]]:
         t: {"score": scores[t], "batna": batna[t], "gain": scores[t] - batna[t]}
         for t in state.teams
     }
-
-
-def is_over(state: GameState) -> bool:
-    return state.phase is Phase.ended

@@ -214,6 +214,12 @@ class ScoresRevealed(_Record):
     news: ClassVar[bool] = False
 
 
+class TruthRevealed(_Record):
+    """After the end, the facilitator showed every screen the true compliance and trust."""
+
+    kind: Literal["truth_revealed"] = "truth_revealed"
+
+
 class LegacyNews(_Record):
     """News of a game saved before records existed: its English sentence as it was stored
     (such snapshots are converted on load, see `GameState`). `teams` None: public."""
@@ -247,6 +253,7 @@ Record = Annotated[
     | GamePaused
     | GameResumed
     | ScoresRevealed
+    | TruthRevealed
     | LegacyNews,
     Field(discriminator="kind"),
 ]
@@ -301,5 +308,6 @@ __all__ = [
     "TeamReady",
     "TermReleased",
     "TermSuspended",
+    "TruthRevealed",
     "parse_record",
 ]

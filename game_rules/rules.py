@@ -378,6 +378,12 @@ def _verify_facilitator(state: GameState, action: Action) -> None:
         if state.phase is not Phase.lobby:
             raise WrongPhase("the game has already started")
         return
+    if kind == "reveal_truth":
+        if state.phase is not Phase.ended:
+            raise WrongPhase("the truth is revealed in the debrief, after the game has ended")
+        if state.truth_revealed:
+            raise WrongPhase("the truth is already revealed")
+        return
     if state.phase is Phase.ended:
         raise WrongPhase("the game has ended")
     if kind == "pause_game" and state.paused:
@@ -802,6 +808,11 @@ def _f_reveal(state: GameState, action: A.RevealScores) -> list[R.Record]:
     return happened(state, R.ScoresRevealed(round=state.round, revealed=action.revealed))
 
 
+def _f_reveal_truth(state: GameState, action: A.RevealTruth) -> list[R.Record]:
+    state.truth_revealed = True
+    return happened(state, R.TruthRevealed(round=state.round))
+
+
 def _f_end(state: GameState, action: Action) -> list[R.Record]:
     state.phase = Phase.ended
     state.paused = False
@@ -815,6 +826,7 @@ _FACILITATOR: dict[str, Callable[..., list[R.Record]]] = {
     "advance_phase": _f_advance,
     "inject_event": _f_inject,
     "reveal_scores": _f_reveal,
+    "reveal_truth": _f_reveal_truth,
     "end_game": _f_end,
 }
 

@@ -219,6 +219,9 @@ class GameState(_State):
     phase: Phase = Phase.lobby
     paused: bool = False
     scores_revealed: bool = False
+    truth_revealed: bool = Field(
+        default=False, description="after the end: the facilitator showed everyone the truth"
+    )
     teams: dict[str, TeamState]
     trust: dict[str, dict[str, float]]
     proposals: dict[str, Proposal] = {}

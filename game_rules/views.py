@@ -4,6 +4,25 @@ A team sees its own mandate, treasury, decisions, the proposals it is party to a
 true compliance of what it gave; of everyone else only what a public would know: signed
 agreements, observed compliance, public statistics and the news. The facilitator sees
 all; the projector sees the public part, with scores once the facilitator reveals them.
+Observers (seats without a team) see what the projector sees, without the join code.
+
+Besides the rules' state, the server asks here what each audience may read of the chat
+(`may_read_chat`), the bots (`bots_seen`), the join code (`sees_join_code`) and, after the
+end, the debrief (`debrief`).
+
+The ended game. The debrief is the moment the game teaches, so it shows more than the
+game did, but never by accident and never to one team more than to another:
+- everyone: every team's score, its no-agreement score (BATNA) and the gain — the
+  counterfactual is the debrief's point, and scores are public once the game has ended;
+  which strategy each bot played;
+- observed compliance of every signed agreement (what partners saw), as during the game;
+- true compliance and the trust between all teams: the facilitator always, a team of its
+  own commitments (as during the game), and everyone once the facilitator reveals the
+  truth (`reveal_truth`, only after the end). The projector is read by every team in the
+  room, so it can never be shown what a team may not see; the reveal is the facilitator's
+  choice of when the room discusses "letter and spirit";
+- never, even after the reveal: another team's mandate, support drivers, proposals or
+  chat (the debrief counts the proposals an audience could see, not their terms).
 """
 
 from __future__ import annotations
@@ -99,6 +118,7 @@ def view(
         "phase": state.phase.value,
         "paused": state.paused,
         "scores_revealed": state.scores_revealed,
+        "truth_revealed": state.truth_revealed,
         "teams": [_public_team(state, tid) for tid in state.teams],
         "corridors": [
             {
@@ -110,7 +130,7 @@ def view(
             }
             for c in state.scenario.corridors
         ],
-        "agreements": _agreements(state, me, full or monitor, compliance),
+        "agreements": _agreements(state, me, full or monitor or state.truth_revealed, compliance),
         "events": [
             {"id": ev.card_id, "title": ev.title, "news": ev.news, "rounds_left": ev.rounds_left}
             for ev in state.events
@@ -204,6 +224,7 @@ PUBLIC_RECORDS: frozenset[type[BaseModel]] = frozenset(
         R.GamePaused,
         R.GameResumed,
         R.ScoresRevealed,
+        R.TruthRevealed,
     }
 )
 """Records every screen may show: signed agreements, withdrawals and coercion are public
@@ -239,6 +260,129 @@ def record_json(record: R.Record) -> dict[str, Any]:
 def records_for(records: list[R.Record], audience: Audience) -> list[dict[str, Any]]:
     """The records of one action that `audience` (its caller) may read, as JSON."""
     return [record_json(r) for r in records if may_read(r, audience)]
+
+
+# --- what the server keeps beside the state: chat, bots, the join code -------------------
+
+
+def may_read_chat(audience: Audience, channel: str, team: str | None, to_team: str | None) -> bool:
+    """Whether `audience` reads a chat line: the plenary and the facilitator's announcements
+    are for every screen; a team channel for that team; a bilateral for its two teams. The
+    facilitator reads everything (it moderates); the projector and observers only what is
+    public — also after the end: a debrief discusses what was said in the open."""
+    if audience.kind == "facilitator" or channel in ("plenary", "announcement"):
+        return True
+    if audience.kind != "team":
+        return False
+    if channel == "team":
+        return team == audience.team
+    if channel == "bilateral":
+        return audience.team in (team, to_team)
+    return False  # a channel nobody has classified stays with the facilitator
+
+
+def bots_seen(
+    state: GameState, audience: Audience, strategies: dict[str, str]
+) -> dict[str, str | None]:
+    """Which teams bots play (everyone: a player deserves to know whom it negotiates with)
+    and their strategies: only the facilitator, and everyone once the game has ended (a
+    strategy known in play is a mandate read: "the hardliner never concedes")."""
+    if audience.kind == "facilitator" or state.phase is Phase.ended:
+        return dict(strategies)
+    return dict.fromkeys(strategies)
+
+
+def sees_join_code(audience: Audience) -> bool:
+    """The facilitator hands the join code out and the projector shows it to the room;
+    a seated player or observer has no use for it (and a leaked screen would let anyone in)."""
+    return audience.kind in ("facilitator", "projector")
+
+
+def sees_truth(state: GameState, audience: Audience) -> bool:
+    """True compliance and the trust between all teams: the facilitator, and everyone once
+    the facilitator has revealed them after the end."""
+    return audience.kind == "facilitator" or (state.phase is Phase.ended and state.truth_revealed)
+
+
+# --- the debrief (GAME.md §7), after the end ------------------------------------------
+
+
+def debrief(
+    state: GameState, audience: Audience, outcomes: dict[str, dict[str, float]]
+) -> dict[str, Any] | None:
+    """What `audience` may see of the debrief (the policy is in this module's docstring);
+    None before the end. `outcomes`: per team its score, no-agreement score (batna) and
+    gain, from `analytics.batna_report` (a replay of the game: the caller caches it)."""
+    if state.phase is not Phase.ended:
+        return None
+    me = audience.team if audience.kind == "team" else None
+    truth = sees_truth(state, audience)
+    kept: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for rec in state.compliance:
+        kept.setdefault(rec.agreement_id, {}).setdefault(rec.giver, []).append(
+            (rec.true_compliance, rec.observed_compliance)
+        )
+    agreements = []
+    for ag in state.agreements.values():
+        givers = []
+        for giver, values in kept.get(ag.id, {}).items():
+            seen = sum(o for _t, o in values) / len(values)
+            true = sum(t for t, _o in values) / len(values)
+            givers.append(
+                {
+                    "giver": giver,
+                    "seen": round(seen, 1),
+                    "true": round(true, 1) if truth or giver == me else None,
+                }
+            )
+        agreements.append(
+            {
+                "id": ag.id,
+                "parties": list(ag.parties),
+                "status": ag.status.value,
+                "signed_round": ag.signed_round,
+                "terms": [t.model_dump(mode="json") for t in ag.terms],
+                "kept": givers,
+            }
+        )
+    visible = [
+        p
+        for p in state.proposals.values()
+        if audience.kind == "facilitator" or (me is not None and me in p.parties)
+    ]
+    unsigned = {
+        status: sum(1 for p in visible if p.status.value == status)
+        for status in ("rejected", "expired", "retracted")
+    }
+    if truth:
+        trust = {a: dict(row) for a, row in state.trust.items()}
+        received = {
+            b: [_mean([rec.trust[a][b] for a in rec.trust if a != b]) for rec in state.history]
+            for b in state.teams
+        }
+    else:
+        trust = {}
+        received = (
+            {me: [_mean([rec.trust[a][me] for a in rec.trust if a != me]) for rec in state.history]}
+            if me is not None
+            else {}
+        )
+    return {
+        "truth_revealed": state.truth_revealed,
+        "sees_truth": truth,
+        "outcomes": {
+            tid: {k: round(v, 1) for k, v in outcomes[tid].items()} for tid in state.teams
+        },
+        "agreements": agreements,
+        "unsigned": unsigned,
+        "trust": trust,
+        "trust_received": received,
+        "rounds": len(state.history),
+    }
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
 
 
 def _flat(model: BaseModel) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from game_rules import load_scenario, shipped_scenarios
 from game_rules.actions import Action
-from game_rules.views import records_for
+from game_rules.views import may_read_chat, records_for
 from server import commands
 from server.commands import uploaded_scenario
 from server.deps import (
@@ -272,9 +272,9 @@ async def remove_player(
 async def act(hall: Hall, room: Room, who: Caller, action: Annotated[Action, Body()]) -> Accepted:
     """Any action of the rules engine: `kind` says which. The facilitator's actions
     (start_game, pause_game, resume_game, advance_phase, inject_event, reveal_scores,
-    end_game) need the facilitator's token; the others a seated participant's, acting
-    for the participant's own team. Pass `expected_version` to refuse the action if the
-    game has moved on."""
+    end_game, and reveal_truth after the end) need the facilitator's token; the others a
+    seated participant's, acting for the participant's own team. Pass `expected_version`
+    to refuse the action if the game has moved on."""
     outcome = await commands.act(hall, room, who, action)
     return _accepted(room, outcome, who)
 
@@ -310,10 +310,14 @@ async def chat_history(
     room: Room, who: Caller, after_seq: Annotated[int, Query(ge=0)] = 0
 ) -> dict[str, Any]:
     """The recent messages the caller may read (also in every view)."""
-    key = who.audience_key
+    audience = audience_of(who.audience_key)
     return {
         "seq": room.seq,
-        "messages": [c.public() for c in room.chat if c.seq > after_seq and c.visible_to(key)],
+        "messages": [
+            c.public()
+            for c in room.chat
+            if c.seq > after_seq and may_read_chat(audience, c.channel, c.team, c.to_team)
+        ],
     }
 
 

@@ -506,6 +506,7 @@ FACILITATOR_OPS = {
     "reveal": ({"kind": "reveal_scores", "revealed": True}, N_("Scores revealed.")),
     "hide": ({"kind": "reveal_scores", "revealed": False}, N_("Scores hidden.")),
     "end": ({"kind": "end_game"}, N_("The game has ended.")),
+    "truth": ({"kind": "reveal_truth"}, N_("The truth is shown on every screen.")),
 }
 
 
@@ -679,19 +680,18 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
 async def debrief_part(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
     """The debrief section, loaded by every screen once the game has ended."""
     room = await _room(hall, game_id)
-    if whoami(request, room) is None:
+    who = whoami(request, room)
+    if who is None:
         raise ApiError(401, "unauthorised", _("join the game first"))
-    if room.state.phase.value != "ended":
+    # Each audience's debrief from its own document: what it may see of the ended game
+    # is game_rules.views' to say, once the no-agreement replay is done (waited for here).
+    if room.state.phase.value == "ended":
+        await hall.debrief(room)
+    doc = room.document(who.audience_key)
+    if doc["debrief"] is None:
         return fragment("debrief.html", d=None, game_id=game_id)
-    # The replay runs once, off the game's lock, from the commit that ended the game:
-    # wait for it (the page asks as soon as it sees the end).
-    report = await hall.debrief(room)
-    if report is None:
-        return fragment("debrief.html", d=None, game_id=game_id)
-    # Everyone's debrief is built from the facilitator's view for now (true compliance
-    # included): which audience sees what of the ended game is game_rules.views' to say.
-    doc = room.document("facilitator")
-    return fragment("debrief.html", d=debrief(doc["view"], report), game_id=game_id)
+    d = debrief(doc["view"], doc["debrief"], facilitator=who.role == "facilitator")
+    return fragment("debrief.html", d=d, game_id=game_id)
 
 
 @router.get("/games/{game_id}/qr.svg")

@@ -27,7 +27,14 @@ from game_rules import GameState, Record, perform
 from game_rules.actions import Action, Actor, parse_action
 from game_rules.bots import Bot, public_rules, strategy
 from game_rules.state import ROUND_PHASES, Phase
-from game_rules.views import Audience, view
+from game_rules.views import (
+    Audience,
+    bots_seen,
+    debrief,
+    may_read_chat,
+    sees_join_code,
+    view,
+)
 from server.errors import forbidden, unauthorised
 
 ENGINE_KINDS: frozenset[str] = frozenset(
@@ -76,16 +83,6 @@ class ChatLine:
     text: str
     at: float
     player_id: str | None = None
-
-    def visible_to(self, audience_key: str) -> bool:
-        if audience_key == "facilitator" or self.channel in ("plenary", "announcement"):
-            return True
-        if not audience_key.startswith("team:"):
-            return False
-        me = audience_key[5:]
-        if self.channel == "team":
-            return self.team == me
-        return me in (self.team, self.to_team)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -278,31 +275,35 @@ class GameRoom:
             online = online or {}
             for p in players:
                 p["online"] = online.get(p["id"], 0)
-        chat = [c.public() for c in self.chat if c.visible_to(key)][-self.chat_history :]
+        audience = audience_of(key)
+        chat = [
+            c.public() for c in self.chat if may_read_chat(audience, c.channel, c.team, c.to_team)
+        ][-self.chat_history :]
         doc = {
             "type": "view",
             "game_id": self.id,
             "seq": self.seq,
             "audience": key,
             "title": self.title,
-            "join_code": self.join_code if key in ("facilitator", "projector") else None,
+            "join_code": self.join_code if sees_join_code(audience) else None,
             "timer": self.timer(),
             "players": players,
-            "bots": {t: b.strategy for t, b in self.bots.items()},
+            "bots": bots_seen(self.state, audience, {t: b.strategy for t, b in self.bots.items()}),
             "bot_pace": self.bot_pace,
             "chat": chat,
-            "view": view(self.state, audience_of(key)),
-            "debrief": self.debrief(),
+            "view": view(self.state, audience),
+            "debrief": self.debrief(audience),
         }
         self._docs[key] = (self.seq, doc)
         return doc
 
-    def debrief(self) -> dict[str, dict[str, float]] | None:
-        """After the end: each team's score, no-agreement score and gain (GAME.md §7), once
-        the hall has replayed the game without agreements (None until then)."""
-        if self.state.phase is not Phase.ended:
+    def debrief(self, audience: Audience) -> dict[str, Any] | None:
+        """After the end, what `audience` may see of the debrief (GAME.md §7; the policy is
+        `game_rules.views.debrief`'s), once the hall has replayed the game without
+        agreements (None until then)."""
+        if self.state.phase is not Phase.ended or self.debrief_report is None:
             return None
-        return self.debrief_report
+        return debrief(self.state, audience, self.debrief_report)
 
     def set_debrief(self, report: dict[str, dict[str, float]]) -> None:
         self.debrief_report = {t: {k: round(v, 1) for k, v in r.items()} for t, r in report.items()}

@@ -446,7 +446,7 @@ class GameHall:
         task = self._replays.get(room.id)
         if task is not None and room.debrief_report is None:
             await asyncio.shield(task)
-        return room.debrief()
+        return room.debrief_report if room.state.phase is Phase.ended else None
 
     # --- timers -----------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """The debrief (GAME.md §7): what the ended game's screens show, as plain data.
 
-Built from a view of the ended game and the no-agreement report (each team's score, its
-score without any agreement, the gain), both passed in: the caller decides whose view it
-is (secrecy lives in `game_rules.views`) and computes the report once per state (the
-room keeps it with its documents). Nothing is cached here.
+Built from one audience's document of the ended game: its view and its debrief
+(`game_rules.views.debrief`: each team's score, no-agreement score and gain, and what this
+audience may see of compliance, trust and proposals — the ended game's secrecy policy is
+there, not here). Nothing is cached here.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class Kept:
     """How far one party delivered what it gave in an agreement (mean over rounds)."""
 
     team: str
-    true: float
+    true: float | None
+    """None: this audience may not know it (yet): only `seen` is shown."""
     seen: float
 
 
@@ -69,17 +70,26 @@ class Debrief:
     prompts: list[str]
     names: dict[str, str]
     rounds: int
+    truth_revealed: bool = False
+    sees_truth: bool = False
+    """True compliance and all trust shown (the facilitator, or after the reveal)."""
+    offer_reveal: bool = False
+    """The facilitator's screen, before the reveal: offer to show everyone the truth."""
 
 
-def debrief(v: dict[str, Any], report: dict[str, dict[str, float]]) -> Debrief:
-    """The debrief of the ended game `v` (a view document's `view`), with `report`: team
-    id → score, batna, gain."""
+def debrief(v: dict[str, Any], d: dict[str, Any], *, facilitator: bool = False) -> Debrief:
+    """The debrief of the ended game `v` (a view document's `view`) from `d`, the same
+    document's `debrief` (`game_rules.views.debrief`)."""
     v = localised(v)  # the scenario's names in the reader's language
     teams = {t["id"]: t for t in v["teams"]}
     names = {tid: t["name"] for tid, t in teams.items()}
-    rows = score_rows(teams, report)
-    agreements = [agreement_record(a, names) for a in v["agreements"]]
-    delivered = [c.get("true", c["observed"]) for a in v["agreements"] for c in a["compliance"]]
+    rows = score_rows(teams, d["outcomes"])
+    agreements = [agreement_record(a, names) for a in d["agreements"]]
+    delivered = [
+        k["true"] if k["true"] is not None else k["seen"]
+        for a in d["agreements"]
+        for k in a["kept"]
+    ]
     kept_share = _mean(delivered)
     return Debrief(
         rows=rows,
@@ -87,17 +97,20 @@ def debrief(v: dict[str, Any], report: dict[str, dict[str, float]]) -> Debrief:
         agreements=agreements,
         kept_share=kept_share,
         order=[names[t] for t in teams],
-        trust_rows=trust_rows(v, names),
-        trust_chart=trust_chart(v),
+        trust_rows=trust_rows(v, d["trust"], names),
+        trust_chart=trust_chart(v, d["trust_received"]),
         left=[
-            *unsigned_proposals(v),
+            *unsigned_proposals(d["unsigned"]),
             *neighbours_without_agreement(v),
             *_kept(kept_share),
             *below_batna(rows),
         ],
         prompts=[_(p) for p in DISCUSSION],
         names=names,
-        rounds=len(v["history"]),
+        rounds=d["rounds"],
+        truth_revealed=d["truth_revealed"],
+        sees_truth=d["sees_truth"],
+        offer_reveal=facilitator and not d["truth_revealed"],
     )
 
 
@@ -112,15 +125,9 @@ def score_rows(
 
 
 def agreement_record(a: dict[str, Any], names: dict[str, str]) -> AgreementRecord:
-    """An agreement with each giver's delivery: true compliance where the view has it,
-    else what the others observed."""
-    by_giver: dict[str, list[tuple[float, float]]] = {}
-    for c in a["compliance"]:
-        by_giver.setdefault(c["giver"], []).append((c.get("true", c["observed"]), c["observed"]))
-    kept = [
-        Kept(names.get(giver, giver), _avg([t for t, _o in vs]), _avg([o for _t, o in vs]))
-        for giver, vs in by_giver.items()
-    ]
+    """An agreement of the debrief document with each giver's delivery (mean over rounds):
+    true where this audience may know it, and what the partners observed."""
+    kept = [Kept(names.get(k["giver"], k["giver"]), k["true"], k["seen"]) for k in a["kept"]]
     return AgreementRecord(
         id=a["id"],
         parties=[names.get(p, p) for p in a["parties"]],
@@ -131,39 +138,41 @@ def agreement_record(a: dict[str, Any], names: dict[str, str]) -> AgreementRecor
     )
 
 
-def trust_rows(v: dict[str, Any], names: dict[str, str]) -> list[tuple[str, list[float | None]]]:
-    """The trust matrix at the end: how much each team (row) trusts each other (column)."""
+def trust_rows(
+    v: dict[str, Any], matrix: dict[str, dict[str, float]], names: dict[str, str]
+) -> list[tuple[str, list[float | None]]]:
+    """The trust matrix at the end: how much each team (row) trusts each other (column);
+    none if this audience may not see it."""
+    if not matrix:
+        return []
     order = [t["id"] for t in v["teams"]]
-    matrix = v.get("trust") or {}
     return [
         (names[a], [None if a == b else matrix.get(a, {}).get(b) for b in order]) for a in order
     ]
 
 
-def trust_chart(v: dict[str, Any]) -> Markup:
-    """The trust each team received from the others, on average, round by round."""
+def trust_chart(v: dict[str, Any], received: dict[str, list[float]]) -> Markup:
+    """The trust each team received from the others, on average, round by round (the
+    teams this audience may see it of)."""
     series = [
-        (t["name"], t["colour"] or NO_COLOUR, [_received(rec, t["id"]) for rec in v["history"]])
+        (t["name"], t["colour"] or NO_COLOUR, received[t["id"]])
         for t in v["teams"]
+        if t["id"] in received
     ]
+    if not series:
+        return Markup("")
     return line_chart(_("Trust received (average of the others), by round"), series)
 
 
-def _received(record: dict[str, Any], team: str) -> float:
-    given = [row.get(team) for a, row in (record.get("trust") or {}).items() if a != team]
-    return _mean([x for x in given if x is not None]) or 0.0
-
-
-def unsigned_proposals(v: dict[str, Any]) -> list[str]:
-    unsigned = [p for p in v.get("proposals", []) if p["status"] in UNSIGNED]
-    if not unsigned:
+def unsigned_proposals(counts: dict[str, int]) -> list[str]:
+    """The proposals this audience knew of that were never signed, counted by status."""
+    if not sum(counts.get(st, 0) for st in UNSIGNED):
         return []
-    counts = {st: sum(1 for p in unsigned if p["status"] == st) for st in UNSIGNED}
     return [
         n_(
             "{n} proposal never became an agreement: {r} rejected, {e} expired, {w} withdrawn.",
             "{n} proposals never became an agreement: {r} rejected, {e} expired, {w} withdrawn.",
-            len(unsigned),
+            sum(counts.get(st, 0) for st in UNSIGNED),
             r=counts["rejected"],
             e=counts["expired"],
             w=counts["retracted"],
@@ -215,10 +224,6 @@ def below_batna(rows: list[dict[str, Any]]) -> list[str]:
         for r in rows
         if r["gain"] < 0
     ]
-
-
-def _avg(values: list[float]) -> float:
-    return sum(values) / len(values)
 
 
 def _mean(values: list[float]) -> float | None:

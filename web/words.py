@@ -126,6 +126,9 @@ _SENTENCES: dict[str, Callable[[Record, Callable[[str], str]], str]] = {
         if r["revealed"]
         else _("The facilitator hid the scores")
     ),
+    "truth_revealed": lambda r, n: _(
+        "The facilitator revealed what every team truly delivered, and the trust between all teams"
+    ),
     "legacy_news": _legacy,
 }
 

@@ -14,6 +14,7 @@ import pytest
 
 from game_rules import actions as A
 from game_rules import records
+from game_rules.errors import NotAllowed, WrongPhase
 from game_rules.library import load_scenario
 from game_rules.rules import new_game, perform
 from game_rules.state import GameState, Phase
@@ -22,7 +23,11 @@ from game_rules.views import (
     PARTY_RECORDS,
     PUBLIC_RECORDS,
     Audience,
+    bots_seen,
+    debrief,
+    may_read_chat,
     records_for,
+    sees_join_code,
     view,
 )
 from tests.rules.helpers import (
@@ -324,3 +329,107 @@ def test_proposal_records_reach_only_their_parties() -> None:
 def test_unknown_team_audience_is_refused() -> None:
     with pytest.raises(KeyError):
         view(start(), Audience.of_team("atlantis"))
+
+
+# --- the ended game, the debrief, chat, bots and the join code ---------------------------
+
+
+def _ended(game: GameState) -> GameState:
+    st = game.model_copy(deep=True)
+    perform(st, F, A.EndGame())
+    return st
+
+
+OUTCOMES = {t: {"score": 50.0, "batna": 40.0, "gain": 10.0} for t in TEAMS}
+
+
+def _true_levels(doc: dict[str, Any]) -> dict[str, float]:
+    return {k["giver"]: k["true"] for a in doc["agreements"] for k in a["kept"] if k["true"]}
+
+
+def test_the_debrief_hides_others_true_compliance_until_the_facilitator_reveals(
+    game: GameState,
+) -> None:
+    st = _ended(game)
+    assert debrief(game, Audience.facilitator(), OUTCOMES) is None, "no debrief before the end"
+    full = debrief(st, Audience.facilitator(), OUTCOMES)
+    assert full is not None and _true_levels(full) == pytest.approx(TRUE_LEVEL, abs=0.1)
+    assert set(full["trust"]) == set(TEAMS) and full["unsigned"]["expired"] == 2
+    for me in TEAMS:
+        d = debrief(st, Audience.of_team(me), OUTCOMES)
+        assert d is not None and set(_true_levels(d)) == {me}, "only its own truth"
+        assert d["trust"] == {} and set(d["trust_received"]) == {me}
+        assert d["outcomes"] == OUTCOMES, "the counterfactual is for everyone"
+        text = json.dumps(d)
+        for other in TEAMS:
+            if other != me:
+                assert f"{TRUE_LEVEL[other]}" not in text
+        assert "secret" not in text
+    # Sahelia made two proposals to the union that expired; coastland was party to none.
+    assert debrief(st, Audience.of_team("sahelia"), OUTCOMES)["unsigned"]["expired"] == 2  # type: ignore[index]
+    assert sum(debrief(st, Audience.of_team("coastland"), OUTCOMES)["unsigned"].values()) == 0  # type: ignore[index]
+    for public in (Audience.projector(), Audience(kind="observer")):
+        d = debrief(st, public, OUTCOMES)
+        assert d is not None and _true_levels(d) == {} and d["trust"] == {}
+        assert d["trust_received"] == {} and sum(d["unsigned"].values()) == 0
+        assert all("true" not in c for a in view(st, public)["agreements"] for c in a["compliance"])
+    # The reveal: the truth for every screen, in the debrief and the view alike.
+    perform(st, F, A.RevealTruth())
+    for audience in (Audience.projector(), Audience(kind="observer"), Audience.of_team("sahelia")):
+        d = debrief(st, audience, OUTCOMES)
+        assert d is not None and _true_levels(d) == pytest.approx(TRUE_LEVEL, abs=0.1)
+        assert set(d["trust"]) == set(TEAMS)
+        records_seen = [c for a in view(st, audience)["agreements"] for c in a["compliance"]]
+        assert records_seen and all("true" in c for c in records_seen)
+        text = json.dumps([d, view(st, audience)])
+        assert _marker("union", "mandate") not in text and "secret union offer" not in text
+    assert sum(debrief(st, Audience.projector(), OUTCOMES)["unsigned"].values()) == 0  # type: ignore[index]
+
+
+def test_the_truth_is_revealed_once_by_the_facilitator_after_the_end(game: GameState) -> None:
+    st = game.model_copy(deep=True)
+    with pytest.raises(WrongPhase):
+        perform(st, F, A.RevealTruth())
+    perform(st, F, A.EndGame())
+    with pytest.raises(NotAllowed):
+        perform(st, team("union"), A.RevealTruth())
+    done = perform(st, F, A.RevealTruth())
+    assert done == [records.TruthRevealed(round=st.round)] and st.news[-1] == done[0]
+    with pytest.raises(WrongPhase):
+        perform(st, F, A.RevealTruth())
+
+
+@pytest.mark.parametrize(
+    ("channel", "team_", "to_team", "readers"),
+    [
+        ("plenary", "union", None, {"union", "sahelia", "coastland", "projector", "observer"}),
+        ("announcement", None, None, {"union", "sahelia", "coastland", "projector", "observer"}),
+        ("team", "union", None, {"union"}),
+        ("bilateral", "union", "coastland", {"union", "coastland"}),
+        ("whisper", "union", "coastland", set()),
+    ],
+)
+def test_who_reads_a_chat_line(
+    channel: str, team_: str | None, to_team: str | None, readers: set[str]
+) -> None:
+    audiences = {t: Audience.of_team(t) for t in TEAMS} | {
+        "projector": Audience.projector(),
+        "observer": Audience(kind="observer"),
+    }
+    assert may_read_chat(Audience.facilitator(), channel, team_, to_team)
+    got = {k for k, a in audiences.items() if may_read_chat(a, channel, team_, to_team)}
+    assert got == readers
+
+
+def test_a_bots_strategy_is_the_facilitators_until_the_end(game: GameState) -> None:
+    bots = {"coastland": "hardliner"}
+    assert bots_seen(game, Audience.facilitator(), bots) == bots
+    for audience in (Audience.of_team("union"), Audience.projector(), Audience(kind="observer")):
+        assert bots_seen(game, audience, bots) == {"coastland": None}, "that it is a bot: yes"
+        assert bots_seen(_ended(game), audience, bots) == bots
+
+
+def test_only_the_facilitator_and_the_projector_see_the_join_code() -> None:
+    assert sees_join_code(Audience.facilitator()) and sees_join_code(Audience.projector())
+    assert not sees_join_code(Audience.of_team("union"))
+    assert not sees_join_code(Audience(kind="observer"))

@@ -48,7 +48,7 @@ async def test_a_table_of_bots_plays_a_whole_game_by_itself(browsers) -> None:
     # The debrief: each team's score against its no-agreement outcome, replayed off the
     # game's lock and sent as a new view when it is ready.
     end = await tab.until(lambda m: m["type"] == "view" and m["debrief"] is not None, WAIT)
-    debrief = end["debrief"]
+    debrief = end["debrief"]["outcomes"]
     assert set(debrief) == {"union", "coastland", "sahelia"}
     for row in debrief.values():
         assert abs(row["gain"] - (row["score"] - row["batna"])) <= 0.15

@@ -82,6 +82,13 @@ def assert_no_secrets_of_others(doc: Any, me: str | None, where: str) -> None:
                     assert not hidden, f"{where}: {team}'s indicators {hidden} leaked"
         if "true" in node and "observed" in node:
             assert node["giver"] == me, f"{where}: true compliance of {node['giver']} leaked"
+        if "true" in node and "seen" in node and "giver" in node:  # the debrief's
+            assert node["true"] is None or node["giver"] == me, (
+                f"{where}: true compliance of {node['giver']} leaked in the debrief"
+            )
+        if "sees_truth" in node and not node["sees_truth"]:  # the debrief before a reveal
+            assert not node["trust"], f"{where}: the trust between all teams leaked"
+            assert set(node["trust_received"]) <= {me}, f"{where}: others' trust leaked"
         if "parties" in node and "accepted_by" in node and "proposer" in node:
             # a proposal (agreements have no accepted_by): only one's own
             assert me in node["parties"], f"{where}: a proposal of {node['parties']} leaked"
@@ -546,6 +553,90 @@ async def test_nothing_private_of_another_team_reaches_anyone_else(scene: Scene)
             for msg in tab.messages:
                 assert_no_secrets_of_others(msg, who, f"ws {who} seq {msg.get('seq')}")
         assert len(scene.attacker_tab.views()) >= 5
+    finally:
+        await observer.close()
+        await projector.close()
+
+
+async def test_the_ended_game_and_its_debrief_keep_secrets_until_the_facilitator_reveals(
+    scene: Scene,
+) -> None:
+    """After the end the debrief shows more than the game did, but the same to every
+    screen but the facilitator's: the attacker, an observer and the projector (which every
+    team reads in the room) get observed compliance only — in JSON, on the websocket and in
+    the debrief's HTML — until the facilitator reveals the truth to all. Proposals and chat
+    stay secret even then."""
+    fac, union, coast = scene.fac, scene.teams["union"], scene.teams["coastland"]
+    observer = scene.server.browser()
+    projector = scene.server.browser()
+    projector.game_id, projector.token = scene.game_id, scene.game["projector_token"]
+    g = scene.game_id
+    try:
+        await observer.join(scene.game["join_code"], "Onlooker")
+        await fac.act({"kind": "advance_phase"})  # implementation
+        cv = (await scene.view(coast))["view"]
+        term = cv["me"]["commitments"][0]["term_id"]
+        await coast.act(
+            {"kind": "implement", "compliance": {term: 37}, "policies": cv["me"]["policies"]}
+        )
+        uv = (await scene.view(union))["view"]
+        await union.act({"kind": "implement", "compliance": {}, "policies": uv["me"]["policies"]})
+        await fac.act({"kind": "advance_phase"})  # resolution
+        ended = await fac.act({"kind": "end_game"})
+        assert ended["phase"] == "ended"
+        cookies = {
+            ATTACKER: {deps.seat_cookie(g): scene.attacker.token},
+            None: {deps.seat_cookie(g): observer.token},
+            "projector": {deps.projector_cookie(g): projector.token},
+        }
+        watchers = {ATTACKER: scene.attacker, None: observer, "projector": projector}
+        tabs = {me: await b.open_tab() for me, b in watchers.items()}
+
+        async def debrief_html(me: str | None) -> str:
+            client = watchers[me].http
+            for name, token in cookies[me].items():
+                client.cookies.set(name, token)
+            r = await client.get(f"/games/{g}/debrief")
+            assert r.status_code == 200, r.text
+            return r.text
+
+        for me, b in watchers.items():
+            who = me if me != "projector" else None
+            # the debrief comes with a later view, once its no-agreement replay is done
+            await tabs[me].until(
+                lambda m: m.get("type") == "view" and m.get("debrief") is not None, WAIT
+            )
+            for msg in tabs[me].messages:
+                assert_no_secrets_of_others(msg, who, f"ended ws {me} seq {msg.get('seq')}")
+            doc = await scene.view(b)
+            assert doc["debrief"]["outcomes"].keys() == {"union", "coastland", "sahelia"}
+            assert_no_secrets_of_others(doc, who, f"ended {me} view")
+            html = await debrief_html(me)
+            assert "delivered 37 %" not in html, f"{me}: coastland's true compliance leaked"
+            assert "Trust at the end" not in html, f"{me}: the trust matrix leaked"
+            assert "never became an agreement" not in html, f"{me}: others' proposals counted"
+            for marker in MARKERS:
+                assert marker not in html, f"{me}: {marker} leaked in the debrief"
+        # The facilitator sees the truth at once, and is offered to reveal it.
+        fac.http.cookies.set(deps.facilitator_cookie(g), fac.token)
+        fac_html = (await fac.http.get(f"/games/{g}/debrief")).text
+        assert "delivered 37 %" in fac_html and "Reveal the truth" in fac_html
+        # A team cannot reveal it; the facilitator can, once, and only after the end.
+        r = await scene.attacker.post("/api/games/{g}/actions", {"kind": "reveal_truth"})
+        _readable_refusal(r, (403,), "a team revealing the truth")
+        revealed = await fac.act({"kind": "reveal_truth"})
+        r = await fac.post("/api/games/{g}/actions", {"kind": "reveal_truth"})
+        _readable_refusal(r, (409,), "revealing twice")
+        for me, b in watchers.items():
+            await tabs[me].view_at(revealed["seq"])
+            doc = await scene.view(b)
+            assert doc["debrief"]["sees_truth"] and doc["debrief"]["trust"], me
+            html = await debrief_html(me)
+            assert "delivered 37 %" in html and "Trust at the end" in html, me
+            text = json.dumps(doc) + html + json.dumps(tabs[me].messages)
+            for marker in MARKERS:
+                assert marker not in text, f"{me}: {marker} leaked after the reveal"
+            assert "never became an agreement" not in html, f"{me}: others' proposals counted"
     finally:
         await observer.close()
         await projector.close()

@@ -286,9 +286,17 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
         expect(debrief.get_by_role("heading", name="Gain from partnership")).to_be_visible()
         expect(debrief.locator("tbody tr").first).to_contain_text(re.compile(r"\d"))
         expect(debrief).to_contain_text("a1")
-        expect(debrief).to_contain_text("promised 100 %, delivered")
-        expect(debrief.locator(".trust-matrix tbody tr")).to_have_count(3)
         expect(debrief.get_by_role("heading", name="Left on the table")).to_be_visible()
+    # Until the facilitator reveals it, only the facilitator sees the truth and all trust;
+    # the projector, which every team reads, shows what the partners saw.
+    expect(fac.locator("#debrief .trust-matrix tbody tr")).to_have_count(3)
+    expect(proj.locator("#debrief")).to_contain_text("the partners saw")
+    expect(proj.locator("#debrief .trust-matrix")).to_have_count(0)
+    fac.get_by_role("button", name="Reveal the truth to everyone").click()
+    for page in everyone:
+        debrief = page.locator("#debrief")
+        expect(debrief.locator(".trust-matrix tbody tr")).to_have_count(3)
+        expect(debrief).to_contain_text("promised 100 %, delivered")
     # Union and Coastland share a corridor and never signed: it is on the table.
     expect(union.locator("#debrief .left")).to_contain_text("Coastland")
     for page, screen in (

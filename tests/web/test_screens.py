@@ -14,6 +14,7 @@ from game_rules.analytics import batna_report
 from game_rules.rules import perform
 from game_rules.state import GameState, Phase
 from game_rules.views import Audience, view
+from game_rules.views import debrief as debrief_of
 from tests.rules.helpers import F, advance_to, implement, next_round, sign, start, team, term
 from web import render, screens
 from web.debrief import debrief
@@ -175,7 +176,8 @@ def test_the_debrief_compares_each_team_with_its_no_agreement_outcome() -> None:
     implement(st, "sahelia", {readmission: 50})
     next_round(st)
     perform(st, F, A.EndGame())
-    d = debrief(view(st, Audience.facilitator()), batna_report(st))
+    fac = Audience.facilitator()
+    d = debrief(view(st, fac), debrief_of(st, fac, batna_report(st)), facilitator=True)
     assert [r["score"] for r in d.rows] == sorted((r["score"] for r in d.rows), reverse=True)
     assert d.total["gain"] == pytest.approx(sum(r["gain"] for r in d.rows))
     kept = {k.team: k.true for k in d.agreements[0].kept}
@@ -186,7 +188,20 @@ def test_the_debrief_compares_each_team_with_its_no_agreement_outcome() -> None:
     assert any(d.names["coastland"] in x for x in d.left)  # a neighbour who signed nothing
     assert len(d.trust_rows) == 3 and d.rounds == 1
     html = render.debrief_html(d, GAME_ID)
-    assert "promised 100 %, delivered 50 %" in html
+    assert "promised 100 %, delivered 50 %" in html and "Reveal the truth" in html
+    # The projector (read by every team in the room) sees what the partners saw, until
+    # the facilitator reveals the truth.
+    proj = Audience.projector()
+    public = debrief(view(st, proj), debrief_of(st, proj, batna_report(st)))
+    assert all(k.true is None for a in public.agreements for k in a.kept)
+    assert public.trust_rows == [] and not public.offer_reveal
+    html = render.debrief_html(public, GAME_ID)
+    assert "delivered 50 %" not in html and "the partners saw" in html
+    assert "Reveal the truth" not in html and "Trust at the end" not in html
+    perform(st, F, A.RevealTruth())
+    public = debrief(view(st, proj), debrief_of(st, proj, batna_report(st)))
+    assert len(public.trust_rows) == 3
+    assert "promised 100 %, delivered 50 %" in render.debrief_html(public, GAME_ID)
 
 
 class _Room:
