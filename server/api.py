@@ -279,21 +279,7 @@ async def act(hall: Hall, room: Room, who: Caller, action: Annotated[Action, Bod
     return _accepted(room, outcome, who)
 
 
-async def perform_action(hall: GameHall, room: GameRoom, who: Principal, action: Action) -> Any:
-    """For server.pages until it calls `commands.act` itself."""
-    return await commands.act(hall, room, who, action)
-
-
 # --- chat and announcements -----------------------------------------------------------
-
-
-async def post_chat(
-    hall: GameHall, room: GameRoom, who: Principal, body: ChatIn, settings: Settings
-) -> Any:
-    """For server.pages until it calls `commands.chat` itself."""
-    return await commands.chat(
-        hall, room, who, channel=body.channel, text=body.text, to_team=body.to_team
-    )
 
 
 @router.post("/games/{game_id}/chat", response_model=Accepted, responses=ERRORS)

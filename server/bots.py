@@ -18,7 +18,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from game_rules.actions import Accept, Action, Counter, Propose, Reject, SetReady, TeamId
 from game_rules.bots import STRATEGIES
@@ -30,6 +30,7 @@ from server.deps import ERRORS, Facilitator, Hall, Room
 from server.errors import ApiError
 from server.room import BotSeat, GameRoom
 from server.rooms import GameHall
+from server.schemas import BotChoice, BotPace
 
 log = logging.getLogger("compact.bots")
 
@@ -177,18 +178,6 @@ def _partner(action: Action, me: str, room: GameRoom) -> str | None:
 # --- the facilitator's controls ------------------------------------------------------
 
 router = APIRouter(prefix="/api", tags=["bots"])
-
-
-class BotChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    strategy: Annotated[str, Field(max_length=32)] = Field(
-        default="reciprocator", description=f"one of: {', '.join(sorted(STRATEGIES))}"
-    )
-
-
-class BotPace(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    seconds: float = Field(ge=0, le=600, description="least time between two moves of a bot")
 
 
 class BotsOut(BaseModel):

@@ -1,11 +1,11 @@
 """The page routes: HTML for the facilitator, the participants and the projector.
 
-Each route reads the request, calls the server's functions (the very ones the JSON API
-calls: `perform_action`, `post_chat`, `join`, …) and renders through `web.render`:
-what a screen shows is `web.screens`, what a form sends is `web.forms`. No game logic
-lives here. Forms get a fragment back (a message next to the form that caused it, or the
-re-rendered form), never JSON. Live updates are the websocket's `?format=html`, which
-`web.render` provides and the app registers at start-up.
+Each route reads the request, calls the server's commands (`server.commands`, the same
+functions the JSON API calls: no route calls another route) and renders through
+`web.render`: what a screen shows is `web.screens`, what a form sends is `web.forms`.
+No game logic lives here. Forms get a fragment back (a message next to the form that
+caused it, or the re-rendered form), never JSON. Live updates are the websocket's
+`?format=html`, which `web.render` provides and the app registers at start-up.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -25,10 +25,29 @@ from pydantic import ValidationError
 from game_rules import load_scenario, records, shipped_scenarios
 from game_rules.actions import parse_action
 from game_rules.errors import RuleError
-from server import api
-from server import bots as bot_api
+from server import commands
+from server.deps import (
+    Hall,
+    facilitator_cookie,
+    projector_cookie,
+    seat_cookie,
+    settings_of,
+    token_of,
+)
 from server.errors import ApiError
-from server.rooms import GameHall, GameRoom, Principal
+from server.room import GameRoom, Principal, Seat
+from server.rooms import GameHall
+from server.schemas import (
+    MAX_SCENARIO_CHARS,
+    AnnouncementIn,
+    BotChoice,
+    BotPace,
+    ChatIn,
+    GameCreate,
+    JoinRequest,
+    TeamChoice,
+    TimerChange,
+)
 from server.security import check_form_token, form_token
 from web import forms, render, screens
 from web.charts import qr_svg
@@ -64,18 +83,10 @@ router = APIRouter(include_in_schema=False, route_class=HtmlErrors)
 # --- who is calling ----------------------------------------------------------------------
 
 
-def hall_of(request: Request) -> GameHall:
-    hall: GameHall = request.app.state.hall
-    return hall
-
-
-Hall = Annotated[GameHall, Depends(hall_of)]
-
-
 def whoami(request: Request, room: GameRoom) -> Principal | None:
     for token in (
-        api.token_of(request, room.id, None),
-        request.cookies.get(api.projector_cookie(room.id)),
+        token_of(request, room.id, None),
+        request.cookies.get(projector_cookie(room.id)),
     ):
         if token:
             try:
@@ -155,7 +166,7 @@ def _scenarios() -> list[dict[str, Any]]:
 
 
 def join_url(request: Request, room: GameRoom) -> str:
-    settings = api.settings_of(request)
+    settings = settings_of(request)
     base = settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     return f"{base}/join/{room.join_code}"
 
@@ -172,7 +183,7 @@ async def start_page(request: Request) -> HTMLResponse:
         errors={},
         form={},
         file_problems=[],
-        max_chars=api.MAX_SCENARIO_CHARS,
+        max_chars=MAX_SCENARIO_CHARS,
     )
 
 
@@ -181,21 +192,28 @@ async def _uploaded_scenario(form: Any) -> tuple[str, dict[str, str]]:
     upload = form.get("scenario_file")
     if upload is None or isinstance(upload, str) or not upload.filename:
         return "", {}
-    data = await upload.read(4 * (api.MAX_SCENARIO_CHARS + 1))
+    data = await upload.read(4 * (MAX_SCENARIO_CHARS + 1))
     try:
         return data.decode("utf-8-sig"), {}
     except UnicodeDecodeError:
         return "", {"scenario_file": _("The file is not text (UTF-8): is it the YAML file?")}
 
 
-def _set_projector_cookie(request: Request, response: Response, game_id: str, token: str) -> None:
-    settings = api.settings_of(request)
+def _set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    token: str,
+    samesite: Literal["lax", "strict"] = "lax",
+) -> None:
+    """A token as an httpOnly cookie (the facilitator's is Strict, as the API sets it)."""
+    settings = settings_of(request)
     response.set_cookie(
-        api.projector_cookie(game_id),
+        name,
         token,
         max_age=int(settings.token_ttl_hours * 3600),
         httponly=True,
-        samesite="lax",
+        samesite=samesite,
         secure=settings.cookie_secure,
     )
 
@@ -210,8 +228,17 @@ async def start_game(request: Request, hall: Hall) -> Response:
     response = RedirectResponse("/", status_code=303)
     if not errors:
         try:
-            spec = api.GameCreate.model_validate(spec_data)
-            created = await api.create_game(hall, api.settings_of(request), response, spec)
+            spec = GameCreate.model_validate(spec_data)
+            new = await commands.create_game(
+                hall,
+                scenario=spec.scenario,
+                scenario_file=spec.scenario_file,
+                teams=spec.teams,
+                rounds=spec.rounds,
+                seed=spec.seed,
+                title=spec.title,
+                timers=spec.timers.model_dump(),
+            )
         except ValidationError as exc:
             errors = forms.spec_errors(exc)
         except ApiError as exc:
@@ -221,8 +248,11 @@ async def start_game(request: Request, hall: Hall) -> Response:
             else:
                 errors["teams" if exc.code == "invalid_teams" else "scenario"] = exc.message
         else:
-            response.headers["location"] = f"/games/{created.game_id}/console"
-            _set_projector_cookie(request, response, created.game_id, created.projector_token)
+            game_id = new.room.id
+            response.headers["location"] = f"/games/{game_id}/console"
+            fac = facilitator_cookie(game_id)
+            _set_cookie(request, response, fac, new.facilitator_token, samesite="strict")
+            _set_cookie(request, response, projector_cookie(game_id), new.projector_token)
             return response
     kept = {k: v for k, v in form.items() if isinstance(v, str)}
     return page(
@@ -233,11 +263,16 @@ async def start_game(request: Request, hall: Hall) -> Response:
         errors=errors,
         form=kept,
         file_problems=file_problems,
-        max_chars=api.MAX_SCENARIO_CHARS,
+        max_chars=MAX_SCENARIO_CHARS,
     )
 
 
 # --- join: a code and a name, then a team -------------------------------------------------
+
+
+async def _room_by_code(request: Request, hall: GameHall, code: str) -> GameRoom:
+    client = request.client.host if request.client else "unknown"
+    return await commands.find_game(hall, request.app.state.join_limiter, client, code)
 
 
 @router.get("/join", response_class=HTMLResponse)
@@ -249,7 +284,7 @@ async def join_page(request: Request) -> HTMLResponse:
 async def join_link(request: Request, hall: Hall, code: str) -> HTMLResponse:
     """What a join link shows. Takes no seat: a link preview must not join anyone."""
     try:
-        info = await api.game_by_code(hall, request, code[:16])
+        room = await _room_by_code(request, hall, code[:16])
     except ApiError as exc:
         return page(
             request,
@@ -260,7 +295,7 @@ async def join_link(request: Request, hall: Hall, code: str) -> HTMLResponse:
             errors={"code": exc.message},
             seat=None,
         )
-    room = await hall.room(info.game_id)
+    info = {"game_id": room.id, "title": room.title, "scenario": room.state.scenario.name}
     who = whoami(request, room)
     seat = who.seat if who and who.seat else None
     return page(request, "join.html", code=room.join_code, game=info, errors={}, seat=seat)
@@ -283,14 +318,18 @@ async def join_submit(
         errors["name"] = _("At most 40 characters.")
     if not errors:
         try:
-            body = api.JoinRequest(code=code, name=name.strip())
-            seat = await api.join(hall, api.settings_of(request), request, response, body)
+            body = JoinRequest(code=code, name=name.strip())
+            room = await _room_by_code(request, hall, body.code)
+            cookie = request.cookies.get(seat_cookie(room.id))
+            joined = await commands.join(hall, room, name=body.name, token=cookie)
         except ApiError as exc:
             errors["name" if exc.code in ("invalid", "too_long") else "code"] = exc.message
         except ValidationError as exc:
             errors["name"] = problems(exc)
         else:
-            response.headers["location"] = f"/games/{seat.game_id}/play"
+            if not joined.rejoined:
+                _set_cookie(request, response, seat_cookie(room.id), joined.token)
+            response.headers["location"] = f"/games/{room.id}/play"
             return response
     return page(
         request, "join.html", 422, code=code, game=None, errors=errors, seat=None, name=name
@@ -353,7 +392,9 @@ async def pick_team(
 ) -> Response:
     room, who = await _participant(request, hall, game_id)
     try:
-        await api.choose_team(hall, room, who, api.TeamChoice(team=team or None))
+        choice = TeamChoice(team=team or None)
+        assert who.seat is not None  # _participant: a seated player
+        await commands.change_team(hall, room, who, who.seat.id, choice.team)
     except (ApiError, RuleError) as exc:
         return message(refusal(exc.code, exc.message), ok=False, status=exc.status)
     except ValidationError as exc:
@@ -394,7 +435,7 @@ async def builder_post(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         return fragment("builder.html", b=forms.builder_context(doc, None), game_id=game_id)
     try:
         action = parse_action(forms.proposal_action(built, me_id))
-        outcome = await api.perform_action(hall, room, who, action)
+        outcome = await commands.act(hall, room, who, action)
     except (ValidationError, RuleError, ApiError) as exc:
         errors = forms.builder_errors(exc)
         b = forms.builder_context(doc, built, errors=errors, shown_counter=counter)
@@ -421,7 +462,7 @@ async def play_act(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
         return message(_("unknown action"), ok=False, status=422)
 
     async def run() -> None:
-        await api.perform_action(hall, room, who, parse_action(data))
+        await commands.act(hall, room, who, parse_action(data))
 
     return await attempt(run, _(forms.DONE[data["kind"]]))
 
@@ -438,8 +479,10 @@ async def play_chat(
     channel, to_team = ("bilateral", to[4:]) if to.startswith("bil:") else (to, None)
 
     async def run() -> None:
-        body = api.ChatIn.model_validate({"channel": channel, "text": text, "to_team": to_team})
-        await api.post_chat(hall, room, who, body, api.settings_of(request))
+        body = ChatIn.model_validate({"channel": channel, "text": text, "to_team": to_team})
+        await commands.chat(
+            hall, room, who, channel=body.channel, text=body.text, to_team=body.to_team
+        )
 
     if not text.strip():
         return message(_("Write a message first."), ok=False, status=422)
@@ -452,7 +495,7 @@ async def play_implement(request: Request, hall: Hall, game_id: str) -> HTMLResp
     data = forms.implement_action(await request.form())
 
     async def run() -> None:
-        await api.perform_action(hall, room, who, parse_action(data))
+        await commands.act(hall, room, who, parse_action(data))
 
     return await attempt(run, _("Decisions saved. You can change them until the phase ends."))
 
@@ -479,7 +522,7 @@ async def console_page(request: Request, hall: Hall, game_id: str) -> HTMLRespon
     room, _who = await _facilitator(request, hall, game_id)
     doc = {**room.document("facilitator", hall.hub.online(room.id)), "timer": room.timer()}
     link = join_url(request, room)
-    projector_token = request.cookies.get(api.projector_cookie(game_id), "")
+    projector_token = request.cookies.get(projector_cookie(game_id), "")
     projector_link = (
         f"{join_url(request, room).split('/join/')[0]}/games/{game_id}/projector"
         f"?token={quote(projector_token)}"
@@ -519,14 +562,14 @@ async def console_do(request: Request, hall: Hall, game_id: str) -> HTMLResponse
         data, done = FACILITATOR_OPS[op]
 
         async def run() -> None:
-            await api.perform_action(hall, room, who, parse_action(data))
+            await commands.act(hall, room, who, parse_action(data))
 
         return await attempt(run, _(done))
     if op == "inject":
 
         async def inject() -> None:
             action = parse_action({"kind": "inject_event", "event_id": str(form.get("event_id"))})
-            await api.perform_action(hall, room, who, action)
+            await commands.act(hall, room, who, action)
 
         return await attempt(inject, _("Event injected: it takes effect at resolution."))
     if op == "timer":
@@ -536,15 +579,16 @@ async def console_do(request: Request, hall: Hall, game_id: str) -> HTMLResponse
             return message(_("Give the minutes as a number."), ok=False, status=422)
 
         async def timer() -> None:
-            await api.change_timer(hall, room, who, api.TimerChange(add_seconds=seconds))
+            change = TimerChange(add_seconds=seconds)
+            await commands.change_timer(hall, room, who, change.add_seconds)
 
         return await attempt(timer, _("Timer changed."))
     if op == "announce":
         text = str(form.get("text", ""))
 
         async def announce() -> None:
-            body = api.AnnouncementIn(text=text)
-            await api.announce(hall, room, who, api.settings_of(request), body)
+            body = AnnouncementIn(text=text)
+            await commands.announce(hall, room, who, body.text)
 
         if not text.strip():
             return message(_("Write the announcement first."), ok=False, status=422)
@@ -562,13 +606,13 @@ async def console_player(
     if op == "remove":
 
         async def remove() -> None:
-            await api.remove_player(hall, room, who, player_id)
+            await commands.remove_player(hall, room, who, player_id)
 
         return await attempt(remove, _("Removed."))
     team = str(form.get("team", "")) or None
 
     async def move() -> None:
-        await api.move_player(hall, room, who, player_id, api.TeamChoice(team=team))
+        await commands.change_team(hall, room, who, player_id, TeamChoice(team=team).team)
 
     return await attempt(move, _("Moved."))
 
@@ -577,10 +621,10 @@ async def console_player(
 async def console_place(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
     """Every seat that waits for a team gets one, balancing the teams."""
     room, who = await _facilitator(request, hall, game_id)
-    placed: list[dict[str, str]] = []
+    placed: list[Seat] = []
 
     async def run() -> None:
-        placed.extend((await api.place_waiting(hall, room, who)).placed)
+        placed.extend(await commands.place_waiting(hall, room, who))
 
     done = await attempt(run, "")
     if done.status_code != 200:
@@ -609,16 +653,16 @@ async def console_bots(request: Request, hall: Hall, game_id: str) -> HTMLRespon
 
     async def run() -> None:
         if op == "seat":
-            body = bot_api.BotChoice(strategy=strategy)
-            await bot_api.seat_bot(hall, room, who, team, body)
+            body = BotChoice(strategy=strategy)
+            await commands.seat_bot(hall, room, who, team, body.strategy)
         elif op == "unseat":
-            await bot_api.unseat_bot(hall, room, who, team)
+            await commands.unseat_bot(hall, room, who, team)
         elif op == "pace":
             try:
                 pace = float(seconds)
             except ValueError:
                 raise ApiError(422, "invalid", _("Give the seconds as a number.")) from None
-            await bot_api.set_bot_pace(hall, room, who, bot_api.BotPace(seconds=pace))
+            await commands.set_bot_pace(hall, room, who, BotPace(seconds=pace).seconds)
         else:
             raise ApiError(422, "invalid", _("unknown operation"))
 
@@ -653,7 +697,7 @@ async def projector_page(request: Request, hall: Hall, game_id: str, token: str 
         if holder.role != "projector":
             raise ApiError(403, "forbidden", _("this is not the projector's link"))
         response = RedirectResponse(f"/games/{game_id}/projector", status_code=303)
-        _set_projector_cookie(request, response, game_id, token)
+        _set_cookie(request, response, projector_cookie(game_id), token)
         return response
     who = whoami(request, room)
     facilitator_here = who is not None and who.role == "facilitator"

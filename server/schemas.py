@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from game_rules.actions import TeamId
+from game_rules.bots import STRATEGIES
 
 Name = Annotated[str, Field(min_length=1, max_length=40)]
 
@@ -129,3 +130,15 @@ class ScenarioInfo(BaseModel):
     name: str
     rounds: int
     teams: list[TeamInfo]
+
+
+class BotChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strategy: Annotated[str, Field(max_length=32)] = Field(
+        default="reciprocator", description=f"one of: {', '.join(sorted(STRATEGIES))}"
+    )
+
+
+class BotPace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seconds: float = Field(ge=0, le=600, description="least time between two moves of a bot")
