@@ -278,6 +278,15 @@ def install(env: Any) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext=_, ngettext=n_, newstyle=False)
     env.globals.update(_=_, n_=n_, language=current, switch_links=switch_links)
+    env.filters["scenario_words"] = scenario_words
+
+
+def scenario_words(text: str, view: dict[str, Any]) -> str:
+    """A text that may be one of the scenario's (a game's title is its scenario's name
+    unless the facilitator chose one) in the reader's language, from the view's
+    translations."""
+    tables = (view.get("scenario") or {}).get("translations") or {}
+    return str((tables.get(_current.get()) or {}).get(text, text))
 
 
 def localised(document: dict[str, Any]) -> dict[str, Any]:

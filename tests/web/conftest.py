@@ -127,6 +127,9 @@ def screenshots(page: Any, screen: str) -> None:
     """The screen at phone (360 px) and laptop (1280 px) widths, full page."""
     ARTIFACTS.mkdir(exist_ok=True)
     original = page.viewport_size
+    # From the top: a page scrolled to the last button clicked would draw its sticky
+    # header where the viewport was, leaving a blank band at the top of the picture.
+    page.evaluate("() => window.scrollTo(0, 0)")
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 800})
         page.screenshot(path=str(ARTIFACTS / f"{screen}-{width}.png"), full_page=True)

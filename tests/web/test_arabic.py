@@ -84,6 +84,8 @@ def test_a_round_in_arabic_from_joining_to_the_decisions(person: Any) -> None:
     join_in_arabic(sami, code, "سامي", "sahelia")
     expect(fac.locator("#players")).to_contain_text("سامي")
     expect(fac.locator("#teams")).to_contain_text("Sahélie")  # the scenario's French
+    expect(fac.locator(".game-title")).to_contain_text("Corridor méditerranéen")
+    expect(sami.locator(".game-title")).to_have_text("ممر البحر المتوسط")
 
     fac.locator("button[data-op=start]").click()
     expect(fac.locator("#controls-msg")).to_contain_text("La partie a commencé")
