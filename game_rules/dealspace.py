@@ -480,8 +480,10 @@ class Point:
 @dataclass(frozen=True)
 class DealSpaceReport:
     """The deal space of some partners from one state: the counts and bargaining points
-    of FACTS.md. Feasible: every party at or above its BATNA. Unanimous: every party
-    strictly better off. Pareto and the points are over the feasible deals."""
+    of FACTS.md. Feasible: every party at or above its BATNA. Unanimous: every team at the
+    table at or above its BATNA, the teams outside the deal too (Harborco's distinction
+    between the parties a deal needs and everyone). Pareto and the points are over the
+    feasible deals, in the parties' gains."""
 
     scenario: str
     seed: int
@@ -578,7 +580,7 @@ def summarise(
     gains = [tuple(v.gain(p) for p in parties) for v in values]
     ratifiable = [i for i, v in enumerate(values) if v.ratifiable]
     feasible = [i for i in ratifiable if min(gains[i]) >= -FEASIBLE_SLACK]
-    unanimous = [i for i in feasible if min(gains[i]) > FEASIBLE_SLACK]
+    unanimous = [i for i in feasible if min(values[i].gains.values()) >= -FEASIBLE_SLACK]
     front_of_feasible = pareto_front([gains[i] for i in feasible])
     front = [feasible[k] for k in front_of_feasible]
 

@@ -266,7 +266,7 @@ def test_report_counts_and_points_match_brute_force_over_every_deal() -> None:
     gains = [(v.gain("alpland"), v.gain("marenia")) for v in values]
     feasible = [i for i, g in enumerate(gains) if min(g) >= -1e-9]
     assert report.feasible == len(feasible)
-    assert report.unanimous == sum(1 for i in feasible if min(gains[i]) > 1e-9)
+    assert report.unanimous == sum(1 for i in feasible if min(values[i].gains.values()) >= -1e-9)
     front = [i for i in feasible if not any(dominates(gains[j], gains[i]) for j in feasible)]
     assert [p.index for p in report.frontier] == front and report.pareto == len(front)
     if front:
@@ -392,3 +392,32 @@ def test_deals_spread_over_worker_processes_give_the_same_report(
     (spread,) = cli.analyse_spaces(sc, 2, [("alpland", "marenia")], workers=2, max_deals=99)
     assert spread.to_json() == together.to_json()
     assert together.to_json() == analyse(new_game(sc, 2), ["alpland", "marenia"]).to_json()
+
+
+def test_unanimous_deals_leave_no_team_at_the_table_below_its_batna() -> None:
+    # Union and Coastland can agree on what costs Sahelia: feasible is not unanimous.
+    data = load_scenario("mediterranean").model_dump(mode="json")
+    data["deal_levels"] = [
+        {
+            "type": "border_cooperation",
+            "giver": "transit",
+            "receiver": "destination",
+            "levels": [50, 75],
+        },
+        {
+            "type": "funding",
+            "giver": "destination",
+            "receiver": "transit",
+            "earmark": "border_management",
+            "levels": [300],
+        },
+    ]
+    sc = parse_scenario(data)
+    report = analyse(new_game(sc, 1), ["union", "coastland"])
+    ev = Evaluator(new_game(sc, 1))
+    space = deal_space(sc, ["union", "coastland"])
+    values = [ev.value(space.terms(d, ev.duration)) for d in space.deals()]
+    parties = [v for v in values if min(v.gain(t) for t in report.parties) >= -1e-9]
+    everyone = [v for v in parties if min(v.gains.values()) >= -1e-9]
+    assert report.feasible == len(parties) and report.unanimous == len(everyone)
+    assert report.feasible > report.unanimous  # the border deal costs Sahelia
