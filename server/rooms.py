@@ -116,8 +116,6 @@ class GameHall:
         self.rooms: dict[str, GameRoom] = {}
         self._loading: dict[str, asyncio.Lock] = {}
         self._replays: dict[str, asyncio.Task[None]] = {}
-        self._rendering: set[asyncio.Task[None]] = set()
-        """views being encoded in a thread, after their commit"""
         self.closing = False
         hub.on_presence_change = self._presence_changed
         self.watchers: list[Callable[[GameRoom], None]] = []
@@ -300,7 +298,7 @@ class GameHall:
             )
             self._schedule(room)
         if documents:
-            self._publish(room, documents, wanted, outcome.seq)
+            await self._publish(room, documents, wanted, outcome.seq)
         self._replay_if_ended(room)
         self._notify(room)
         return outcome
@@ -359,28 +357,17 @@ class GameHall:
                 documents[key] = room.document(key, online)
         return documents
 
-    def _publish(
+    async def _publish(
         self,
         room: GameRoom,
         documents: dict[str, dict[str, Any]],
         wanted: dict[str, set[str]],
         seq: int,
     ) -> None:
-        """Encode and queue the views of `seq`, off the game's lock. JSON costs less than a
-        hop to a worker thread: at once. Jinja and SVG (the web's fragments) in a thread,
-        without holding up the answer to the action: the views follow it."""
+        """Encode off the game's lock, in a thread (Jinja and SVG for the web's fragments)."""
         context = {"game_id": room.id, "seq": seq}
-        if _json_only(wanted):
-            self.hub.publish(room.id, encode(documents, wanted, context), seq=seq)
-            return
-
-        async def render() -> None:
-            encoded = await asyncio.to_thread(encode, documents, wanted, context)
-            self.hub.publish(room.id, encoded, seq=seq)
-
-        task = asyncio.create_task(render(), name=f"views-{room.id}-{seq}")
-        self._rendering.add(task)
-        task.add_done_callback(self._rendering.discard)
+        encoded = await _encode(documents, wanted, context)
+        self.hub.publish(room.id, encoded, seq=seq)
 
     def _persist(
         self, room: GameRoom, entry: LogEntry, timer_before: tuple[float | None, ...]
@@ -436,7 +423,7 @@ class GameHall:
                 wanted = self.hub.wanted(game_id)
                 documents = self._documents(room, wanted, self.hub.online(game_id))
                 seq = room.seq
-            self._publish(room, documents, wanted, seq)
+            await self._publish(room, documents, wanted, seq)
         except Exception:
             log.exception("game %s: the debrief's replay failed", game_id)
 
@@ -483,7 +470,7 @@ class GameHall:
     async def close(self) -> None:
         self.closing = True
         tasks = [r.timer_task for r in self.rooms.values() if r.timer_task is not None]
-        for task in [*tasks, *self._replays.values(), *self._rendering]:
+        for task in [*tasks, *self._replays.values()]:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
@@ -544,15 +531,12 @@ class GameHall:
         return await asyncio.to_thread(read)
 
 
-def _json_only(wanted: dict[str, set[str]]) -> bool:
-    return all(fmt == "json" for fmts in wanted.values() for fmt in fmts)
-
-
 async def _encode(
     documents: dict[str, dict[str, Any]], wanted: dict[str, set[str]], context: dict[str, Any]
 ) -> dict[tuple[str, str], str]:
-    """JSON at once; Jinja and SVG in a worker thread, so screens never stall the loop."""
-    if _json_only(wanted):
+    """JSON costs less than a hop to a worker thread; Jinja and SVG (the web's fragments)
+    go to one, so that a game's screens never stall the event loop."""
+    if all(fmt == "json" for fmts in wanted.values() for fmt in fmts):
         return encode(documents, wanted, context)
     return await asyncio.to_thread(encode, documents, wanted, context)
 
