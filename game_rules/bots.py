@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from game_rules import dealspace
 from game_rules.actions import (
     Accept,
     Action,
@@ -39,6 +40,7 @@ from game_rules.actions import (
     TermType,
     Withdraw,
 )
+from game_rules.dealspace import Issue
 from game_rules.rules import POLITICAL_TERMS
 from game_rules.scenario import CoerciveTool, Model, Scenario, TeamType
 
@@ -63,10 +65,20 @@ class PublicRules:
     model: Model
     teams: dict[str, PublicTeam]
     corridors: tuple[tuple[str, str | None, str, float], ...]  # origin, transit, dest, base
+    deals: dict[tuple[str, str], tuple[Issue, ...]] = field(default_factory=dict)
+    """The deal language: for each pair of teams (in team order) the terms either can
+    give the other at the scenario's declared levels (`dealspace.issues_between`)."""
 
 
 def public_rules(scenario: Scenario) -> PublicRules:
+    ids = [t.id for t in scenario.teams]
+    deals = {
+        (a, b): tuple(found)
+        for a, b in itertools.combinations(ids, 2)
+        if (found := dealspace.issues_between(scenario, a, b))
+    }
     return PublicRules(
+        deals=deals,
         model=scenario.model,
         teams={
             t.id: PublicTeam(
@@ -137,79 +149,13 @@ TYPICAL_SPANS: dict[str, float] = {
 # --- deals as bundles of issues ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One negotiable term between two teams, with the levels a bot considers."""
-
-    type: TermType
-    giver: str
-    receiver: str
-    levels: tuple[float, ...]
-    earmark: Earmark | None = None
-    skills_training: bool = False
-    third_country: bool = False
-
-    def term(self, amount: float, duration: int) -> TermSpec:
-        return TermSpec(
-            type=self.type,
-            giver=self.giver,
-            receiver=self.receiver,
-            amount=amount,
-            duration=duration,
-            earmark=self.earmark,
-            skills_training=self.skills_training,
-            third_country=self.third_country,
-        )
-
-
 def issues_between(rules: PublicRules, a: str, b: str) -> list[Issue]:
-    """The deal space of a pair of teams, from their types (GAME.md §4)."""
-    ta, tb = rules.teams[a].type, rules.teams[b].type
-    if ta is not TeamType.destination and tb is TeamType.destination:
-        a, b = b, a
-        ta, tb = tb, ta
-    if ta is not TeamType.destination:
-        return []
-    d, other = rules.teams[a], rules.teams[b]
-    money = d.budget
-    if tb is TeamType.origin:
-        permits = max(d.labour_shortage, 20000)
-        return [
-            Issue(TermType.visa_facilitation, a, b, (0, 1, 2, 3)),
-            Issue(
-                TermType.labour_pathway,
-                a,
-                b,
-                (0, permits * 0.15, permits * 0.35),
-                skills_training=True,
-            ),
-            Issue(
-                TermType.funding,
-                a,
-                b,
-                (0, money * 0.05, money * 0.1),
-                earmark=Earmark.reintegration,
-            ),
-            Issue(TermType.investment, a, b, (0, money * 0.1, money * 0.25)),
-            Issue(TermType.readmission, b, a, (0, 50, 75, 95)),
-        ]
-    if tb is TeamType.transit:
-        return [
-            Issue(
-                TermType.funding,
-                a,
-                b,
-                (0, money * 0.1, money * 0.25),
-                earmark=Earmark.refugee_hosting,
-            ),
-            Issue(TermType.trade_access, a, b, (0, 50, 100)),
-            Issue(TermType.visa_facilitation, a, b, (0, 1, 2)),
-            Issue(TermType.border_cooperation, b, a, (0, 50, 75)),
-            Issue(
-                TermType.refugee_work_permits, b, a, (0, other.refugees * 0.1, other.refugees * 0.3)
-            ),
-        ]
-    return []
+    """The deal space of a pair of teams: the scenario's declared levels, shared with the
+    deal-space analysis (one deal language)."""
+    found = rules.deals.get((a, b))
+    if found is None:
+        found = rules.deals.get((b, a), ())
+    return list(found)
 
 
 def _effects(
@@ -247,12 +193,14 @@ def _effects(
             eff["labour_filled_people"] = legal
             eff["legal_workers"] = legal
             eff["spending"] = amount / 1000 * m.training_cost_per_permit
+            eff["support"] = -m.labour_permit_support_cost * amount / 100000
     elif t is TermType.readmission:
         extra = ordered * max(0.0, amount / 100 - m.base_readmission) * trust_eff
         if is_receiver:
             eff["return_rate"] = 100 * extra / max(ordered, 1)
         if is_giver:
             eff["forced_returns"] = extra * 0.6
+            eff["support"] = -m.readmission_support_cost * amount / 100
     elif t is TermType.funding:
         if is_giver:
             eff["spending"] = amount
@@ -289,17 +237,28 @@ def _effects(
             eff["irregular_arrivals"] = -attempts * m.block_efficiency * max(0.0, amount - 30) / 100
             eff["migrant_deaths"] = attempts * 0.003 * amount / 100
     elif t is TermType.refugee_work_permits:
+        refugees = max(rules.teams[issue.giver].refugees, 1)
+        livelihood = min(1.0, amount * m.refugee_permit_takeup / refugees)
+        # Livelihoods are a public good: the host, its partners and the organisation
+        # that speaks for refugees all see them (the mean over the hosts of the map).
+        hosts = sum(1 for x in rules.teams.values() if x.refugees > 0) or 1
+        eff["refugee_livelihood_mean"] = 100 * livelihood / hosts
         if is_giver:
-            refugees = max(rules.teams[who].refugees, 1)
             eff["hosting_burden"] = -(
-                refugees
-                / 1000
-                * m.hosting_cost
-                * m.work_permit_relief
-                * min(1.0, amount / refugees)
+                refugees / 1000 * m.hosting_cost * m.work_permit_relief * livelihood
             )
+            eff["support"] = -m.refugee_permit_support_cost * amount / 100000
+        if is_receiver and rules.teams[who].type is TeamType.destination:
+            eff["irregular_arrivals"] = -amount * m.refugee_permit_takeup * m.onward_rate
+    elif t is TermType.resettlement:
+        host = rules.teams[issue.receiver]
+        taken = min(amount, host.refugees * m.resettlement_max_share)
+        if is_giver:
+            eff["spending"] = taken / 1000 * m.resettlement_cost
+            eff["resettled"] = taken
         if is_receiver:
-            eff["irregular_arrivals"] = -amount * m.onward_rate
+            eff["hosting_burden"] = -taken / 1000 * m.hosting_cost
+            eff["refugees"] = -taken
     return eff
 
 
@@ -497,6 +456,7 @@ class Bot:
     def _keep_or_leave(self, view: dict[str, Any]) -> list[Action]:
         out: list[Action] = []
         breakers = _breakers(view, self.team, self.strategy.tolerance)
+        room = self._political_room(view)
         for ag in view["agreements"]:
             if self.team not in ag["parties"]:
                 continue
@@ -508,11 +468,13 @@ class Bot:
                 continue
             if ag["status"] == "awaiting_ratification" and self.team in ag["awaiting"]:
                 live = [term for term in ag["terms"] if term["rounds_left"] > 0]
-                if not live or not self._can_ratify(view, live):
+                cost = self._political_terms(ag["terms"])  # the rules charge every term
+                if not live or cost > room:
                     continue
                 value = self._value_of_deal(view, others, live)
                 if value is not None and value > 0:
                     out.append(Ratify(agreement_id=ag["id"]))
+                    room -= cost
         return out
 
     def _political_room(self, view: dict[str, Any]) -> int:
@@ -525,11 +487,11 @@ class Bot:
         slack = support - 0.05 - view["me"]["support_threshold"]
         return max(0, int(slack // cost))
 
-    def _can_ratify(self, view: dict[str, Any], terms: list[dict[str, Any]]) -> bool:
-        given = sum(
+    def _political_terms(self, terms: list[dict[str, Any]]) -> int:
+        """How many political terms we give in `terms` (each costs support to sign)."""
+        return sum(
             1 for x in terms if x["giver"] == self.team and TermType(x["type"]) in POLITICAL_TERMS
         )
-        return given == 0 or given <= self._political_room(view)
 
     # --- negotiation --------------------------------------------------------------------
 
@@ -697,13 +659,16 @@ class Bot:
                 continue
             target = self._target(space, t)
             accept = Accept(proposal_id=p["id"])
+            # A term given to us that costs us nothing is worth a signature: it binds a
+            # partner and builds trust, even where our mandate does not count it.
+            gift = value >= 0 and all(x["giver"] != self.team for x in p["terms"])
             if (
-                value >= target - 1e-9
-                and value > 0
-                and self._can_ratify(view, p["terms"])
+                (gift or (value >= target - 1e-9 and value > 0))
+                and self._political_terms(p["terms"]) <= room
                 and fingerprint(accept) not in self._refused
             ):
                 out.append(accept)
+                room -= self._political_terms(p["terms"])  # what this signature will cost
                 continue
             offer = None if late or len(others) != 1 else self._offer(space, target, room)
             if offer is None:

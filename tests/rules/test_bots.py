@@ -195,3 +195,43 @@ def test_a_bots_view_is_the_teams_view_with_only_recent_compliance() -> None:
     assert sum(len(a["compliance"]) for a in short["agreements"]) < sum(
         len(a["compliance"]) for a in full["agreements"]
     )
+
+
+def _types(sc: Any, parties: list[str]) -> set[str]:
+    return {sc.team(p).type.value for p in parties}
+
+
+@pytest.mark.parametrize("turns", [4, None], ids=["timers", "no timers"])
+def test_bots_sign_at_every_table_of_the_full_table(turns: int | None) -> None:
+    sc = load_scenario("full_table")
+    signed: set[frozenset[str]] = set()
+    for name in ("reciprocator", "conceder"):
+        game = play_bot_game(sc, 3, _all(name, sc), turns=turns)
+        signed |= {frozenset(_types(sc, a.parties)) for a in game.state.agreements.values()}
+    # Not only destination and origin: the host and an origin (permits for the origin's
+    # refugees), the host and the organisation that monitors them, donors and the host.
+    assert frozenset({"origin", "transit"}) in signed
+    assert frozenset({"organisation", "transit"}) in signed
+    assert frozenset({"destination", "transit"}) in signed
+    assert frozenset({"destination", "origin"}) in signed
+
+
+def test_bots_offer_only_the_scenarios_deal_levels_and_resettle_where_it_pays() -> None:
+    from game_rules.dealspace import issues_between
+
+    sc = load_scenario("mediterranean")
+    offered: list[A.TermSpec] = []
+    for seed in (1, 2, 3):
+        game = play_bot_game(sc, seed, _all("conceder", sc))
+        offered += [
+            t for *_x, a in game.performed if isinstance(a, A.Propose | A.Counter) for t in a.terms
+        ]
+    assert offered
+    for t in offered:
+        levels = next(
+            i.levels
+            for i in issues_between(sc, t.giver, t.receiver)
+            if i.type is t.type and i.giver == t.giver
+        )
+        assert t.amount in levels, t
+    assert any(t.type is A.TermType.resettlement for t in offered)
