@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -135,15 +135,16 @@ def problems(exc: ValidationError) -> str:
     )
 
 
-async def attempt(fn: Callable[[], Any], success: str) -> HTMLResponse:
-    """Run an API function; its error becomes a message next to the form that caused it."""
+async def attempt(fn: Callable[[], Awaitable[str | None]], success: str = "") -> HTMLResponse:
+    """Run a command; its refusal becomes a message next to the form that caused it, and
+    its success the text `fn` returns (or `success`)."""
     try:
-        await fn()
+        said = await fn()
     except (RuleError, ApiError) as exc:
         return message(refusal(exc.code, exc.message), ok=False, status=exc.status)
     except ValidationError as exc:
         return message(problems(exc), ok=False, status=422)
-    return message(success, ok=True)
+    return message(said or success, ok=True)
 
 
 def _scenarios() -> list[dict[str, Any]]:
@@ -553,6 +554,38 @@ FACILITATOR_OPS = {
 }
 
 
+async def _inject(hall: GameHall, room: GameRoom, who: Principal, form: Any) -> str:
+    action = parse_action({"kind": "inject_event", "event_id": str(form.get("event_id"))})
+    await commands.act(hall, room, who, action)
+    return _("Event injected: it takes effect at resolution.")
+
+
+async def _timer(hall: GameHall, room: GameRoom, who: Principal, form: Any) -> str:
+    try:
+        seconds = int(float(str(form.get("minutes", "0"))) * 60)
+    except ValueError:
+        raise ApiError(422, "invalid", _("Give the minutes as a number.")) from None
+    await commands.change_timer(hall, room, who, TimerChange(add_seconds=seconds).add_seconds)
+    return _("Timer changed.")
+
+
+async def _announce(hall: GameHall, room: GameRoom, who: Principal, form: Any) -> str:
+    text = str(form.get("text", ""))
+    if not text.strip():
+        raise ApiError(422, "invalid", _("Write the announcement first."))
+    await commands.announce(hall, room, who, AnnouncementIn(text=text).text)
+    return _("Announced on every screen.")
+
+
+CONSOLE_OPS: dict[str, Callable[[GameHall, GameRoom, Principal, Any], Awaitable[str]]] = {
+    "inject": _inject,
+    "timer": _timer,
+    "announce": _announce,
+}
+"""The console's forms that send more than a button: each reads its form, runs its
+command and says what happened."""
+
+
 @router.post("/games/{game_id}/console/do", response_class=HTMLResponse)
 async def console_do(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
     room, who = await _facilitator(request, hall, game_id)
@@ -561,39 +594,14 @@ async def console_do(request: Request, hall: Hall, game_id: str) -> HTMLResponse
     if op in FACILITATOR_OPS:
         data, done = FACILITATOR_OPS[op]
 
-        async def run() -> None:
+        async def act() -> None:
             await commands.act(hall, room, who, parse_action(data))
 
-        return await attempt(run, _(done))
-    if op == "inject":
-
-        async def inject() -> None:
-            action = parse_action({"kind": "inject_event", "event_id": str(form.get("event_id"))})
-            await commands.act(hall, room, who, action)
-
-        return await attempt(inject, _("Event injected: it takes effect at resolution."))
-    if op == "timer":
-        try:
-            seconds = int(float(str(form.get("minutes", "0"))) * 60)
-        except ValueError:
-            return message(_("Give the minutes as a number."), ok=False, status=422)
-
-        async def timer() -> None:
-            change = TimerChange(add_seconds=seconds)
-            await commands.change_timer(hall, room, who, change.add_seconds)
-
-        return await attempt(timer, _("Timer changed."))
-    if op == "announce":
-        text = str(form.get("text", ""))
-
-        async def announce() -> None:
-            body = AnnouncementIn(text=text)
-            await commands.announce(hall, room, who, body.text)
-
-        if not text.strip():
-            return message(_("Write the announcement first."), ok=False, status=422)
-        return await attempt(announce, _("Announced on every screen."))
-    return message(_("unknown operation"), ok=False, status=422)
+        return await attempt(act, _(done))
+    do = CONSOLE_OPS.get(op)
+    if do is None:
+        return message(_("unknown operation"), ok=False, status=422)
+    return await attempt(lambda: do(hall, room, who, form))
 
 
 @router.post("/games/{game_id}/console/players/{player_id}", response_class=HTMLResponse)
