@@ -45,6 +45,8 @@ def scenario_check(file: Annotated[Path, typer.Argument(help="a scenario YAML fi
             typer.echo(problem, err=True)
         typer.echo(f"{file}: {len(exc.problems)} problem(s)", err=True)
         raise typer.Exit(1) from None
+    for note in scenario.translation_problems(str(file)):
+        typer.echo(f"note: {note} — it never shows", err=True)
     typer.echo(
         f"{file}: ok — {scenario.name}: {len(scenario.teams)} teams, "
         f"{len(scenario.corridors)} corridors, {scenario.rounds} rounds"

@@ -517,9 +517,9 @@ class Scenario(_Strict):
     )
 
     def translation_problems(self, source: str) -> list[str]:
-        """A translation of a text the scenario does not have (a typo, or a text changed
-        since) would never show: a scenario file must not carry one. Checked when a file
-        is read, not on every derived copy (tests and analyses edit scenarios)."""
+        """Translations of texts the scenario does not have (a typo, or a text changed
+        since): they never show. `compact scenario check` lists them; a game still runs,
+        so a facilitator who renames a team in a copied file is not refused."""
         own = set(self.texts())
         problems = []
         for lang, table in self.translations.items():
@@ -704,9 +704,6 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, _format_errors(source, exc)) from None
-    problems = scenario.translation_problems(source)
-    if problems:
-        raise ScenarioError(source, problems)
     return scenario
 
 
