@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
-from game_rules import load_scenario, records, shipped_scenarios
+from game_rules import records
 from game_rules.actions import parse_action
 from game_rules.errors import RuleError
 from server import commands
@@ -52,7 +52,7 @@ from server.security import check_form_token, form_token
 from web import forms, render, screens
 from web.charts import qr_svg
 from web.debrief import debrief
-from web.i18n import N_, _, translated
+from web.i18n import _
 from web.refusals import refusal
 
 log = logging.getLogger("compact.pages")
@@ -110,29 +110,11 @@ def message(text: str, *, ok: bool, status: int = 200) -> HTMLResponse:
     return HTMLResponse(render.message(text, ok=ok), status_code=status)
 
 
-ERROR_TITLES = {
-    401: N_("You are not in this game (yet)"),
-    403: N_("This screen is not for this browser"),
-    404: N_("Not found"),
-    409: N_("Someone else got there first"),
-    429: N_("Too many attempts"),
-}
-
-
 def error_response(request: Request, status: int, text: str) -> HTMLResponse:
     if request.headers.get("HX-Request"):
         return message(text, ok=False, status=status)
-    title = _(ERROR_TITLES.get(status, N_("Something went wrong")))
-    text = text[:1].upper() + text[1:]
-    if text and text[-1] not in ".!?":
-        text += "."
+    title, text = render.error_words(status, text)
     return page(request, "error.html", status, title=title, text=text, code=status)
-
-
-def problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()
-    )
 
 
 async def attempt(fn: Callable[[], Awaitable[str | None]], success: str = "") -> HTMLResponse:
@@ -143,27 +125,8 @@ async def attempt(fn: Callable[[], Awaitable[str | None]], success: str = "") ->
     except (RuleError, ApiError) as exc:
         return message(refusal(exc.code, exc.message), ok=False, status=exc.status)
     except ValidationError as exc:
-        return message(problems(exc), ok=False, status=422)
+        return message(forms.problems(exc), ok=False, status=422)
     return message(said or success, ok=True)
-
-
-def _scenarios() -> list[dict[str, Any]]:
-    out = []
-    for sid in shipped_scenarios():
-        sc = load_scenario(sid)
-        out.append(
-            {
-                "id": sc.id,
-                "name": translated(sc.translations, sc.name),
-                "description": translated(sc.translations, sc.description),
-                "rounds": sc.rounds,
-                "teams": [
-                    {"id": t.id, "name": translated(sc.translations, t.name), "type": t.type.value}
-                    for t in sc.teams
-                ],
-            }
-        )
-    return out
 
 
 def join_url(request: Request, room: GameRoom) -> str:
@@ -180,7 +143,7 @@ async def start_page(request: Request) -> HTMLResponse:
     return page(
         request,
         "start.html",
-        scenarios=_scenarios(),
+        scenarios=screens.scenario_choices(),
         errors={},
         form={},
         file_problems=[],
@@ -260,7 +223,7 @@ async def start_game(request: Request, hall: Hall) -> Response:
         request,
         "start.html",
         422,
-        scenarios=_scenarios(),
+        scenarios=screens.scenario_choices(),
         errors=errors,
         form=kept,
         file_problems=file_problems,
@@ -326,7 +289,7 @@ async def join_submit(
         except ApiError as exc:
             errors["name" if exc.code in ("invalid", "too_long") else "code"] = exc.message
         except ValidationError as exc:
-            errors["name"] = problems(exc)
+            errors["name"] = forms.problems(exc)
         else:
             if not joined.rejoined:
                 _set_cookie(request, response, seat_cookie(room.id), joined.token)
@@ -399,7 +362,7 @@ async def pick_team(
     except (ApiError, RuleError) as exc:
         return message(refusal(exc.code, exc.message), ok=False, status=exc.status)
     except ValidationError as exc:
-        return message(problems(exc), ok=False, status=422)
+        return message(forms.problems(exc), ok=False, status=422)
     return RedirectResponse(f"/games/{game_id}/play", status_code=303)
 
 
@@ -542,18 +505,6 @@ async def console_page(request: Request, hall: Hall, game_id: str) -> HTMLRespon
     )
 
 
-FACILITATOR_OPS = {
-    "start": ({"kind": "start_game"}, N_("The game has started.")),
-    "pause": ({"kind": "pause_game"}, N_("Paused.")),
-    "resume": ({"kind": "resume_game"}, N_("Resumed.")),
-    "advance": ({"kind": "advance_phase"}, N_("Next phase.")),
-    "reveal": ({"kind": "reveal_scores", "revealed": True}, N_("Scores revealed.")),
-    "hide": ({"kind": "reveal_scores", "revealed": False}, N_("Scores hidden.")),
-    "end": ({"kind": "end_game"}, N_("The game has ended.")),
-    "truth": ({"kind": "reveal_truth"}, N_("The truth is shown on every screen.")),
-}
-
-
 async def _inject(hall: GameHall, room: GameRoom, who: Principal, form: Any) -> str:
     action = parse_action({"kind": "inject_event", "event_id": str(form.get("event_id"))})
     await commands.act(hall, room, who, action)
@@ -591,8 +542,8 @@ async def console_do(request: Request, hall: Hall, game_id: str) -> HTMLResponse
     room, who = await _facilitator(request, hall, game_id)
     form = await request.form()
     op = str(form.get("op", ""))
-    if op in FACILITATOR_OPS:
-        data, done = FACILITATOR_OPS[op]
+    if op in forms.FACILITATOR_OPS:
+        data, done = forms.FACILITATOR_OPS[op]
 
         async def act() -> None:
             await commands.act(hall, room, who, parse_action(data))
@@ -640,13 +591,6 @@ async def console_place(request: Request, hall: Hall, game_id: str) -> HTMLRespo
     return message(_("{n} placed.", n=len(placed)) if placed else _("Nobody waits."), ok=True)
 
 
-BOT_DONE = {
-    "seat": N_("{team} is now played by a bot ({strategy})."),
-    "unseat": N_("{team} is back in people's hands."),
-    "pace": N_("Bots now wait at least {seconds} s between two moves."),
-}
-
-
 @router.post("/games/{game_id}/console/bots", response_class=HTMLResponse)
 async def console_bots(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
     """Give a team to a bot, change its strategy, take the team back, or set the pace:
@@ -674,7 +618,7 @@ async def console_bots(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         else:
             raise ApiError(422, "invalid", _("unknown operation"))
 
-    done = BOT_DONE.get(op, "")
+    done = forms.BOT_DONE.get(op, "")
     return await attempt(run, _(done, team=name, strategy=strategy, seconds=seconds))
 
 

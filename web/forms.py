@@ -206,6 +206,36 @@ def proposal_action(built: dict[str, Any], me_id: str | None) -> dict[str, Any]:
     return {"kind": "propose", "parties": parties, **shaped, "message": built["message"]}
 
 
+# --- the facilitator's console ------------------------------------------------------------
+
+FACILITATOR_OPS = {
+    "start": ({"kind": "start_game"}, N_("The game has started.")),
+    "pause": ({"kind": "pause_game"}, N_("Paused.")),
+    "resume": ({"kind": "resume_game"}, N_("Resumed.")),
+    "advance": ({"kind": "advance_phase"}, N_("Next phase.")),
+    "reveal": ({"kind": "reveal_scores", "revealed": True}, N_("Scores revealed.")),
+    "hide": ({"kind": "reveal_scores", "revealed": False}, N_("Scores hidden.")),
+    "end": ({"kind": "end_game"}, N_("The game has ended.")),
+    "truth": ({"kind": "reveal_truth"}, N_("The truth is shown on every screen.")),
+}
+
+
+"""The console's buttons: the facilitator's action each sends, and what it says."""
+
+BOT_DONE = {
+    "seat": N_("{team} is now played by a bot ({strategy})."),
+    "unseat": N_("{team} is back in people's hands."),
+    "pace": N_("Bots now wait at least {seconds} s between two moves."),
+}
+
+
+def problems(exc: ValidationError) -> str:
+    """A refused form's problems in one line, field by field."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()
+    )
+
+
 # --- one-button actions and the implementation form ----------------------------------------
 
 SIMPLE = {

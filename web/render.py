@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from web import screens
 from web.debrief import Debrief
 from web.format import condition_text, fmt, label, term_text
-from web.i18n import _, install, speaking
+from web.i18n import N_, _, install, speaking
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -58,6 +58,24 @@ def message(text: str, *, ok: bool) -> str:
     """The message shown next to the form that caused it."""
     cls, role = ("ok", "status") if ok else ("error", "alert")
     return f'<span class="msg-{cls}" role="{role}">{escape(text)}</span>'
+
+
+ERROR_TITLES = {
+    401: N_("You are not in this game (yet)"),
+    403: N_("This screen is not for this browser"),
+    404: N_("Not found"),
+    409: N_("Someone else got there first"),
+    429: N_("Too many attempts"),
+}
+
+
+def error_words(status: int, text: str) -> tuple[str, str]:
+    """An error page's title (by status) and its message as a sentence."""
+    title = _(ERROR_TITLES.get(status, N_("Something went wrong")))
+    text = text[:1].upper() + text[1:]
+    if text and text[-1] not in ".!?":
+        text += "."
+    return title, text
 
 
 def debrief_html(d: Debrief | None, game_id: str) -> str:

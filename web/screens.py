@@ -21,10 +21,11 @@ from typing import Any, ClassVar
 
 from markupsafe import Markup
 
+from game_rules import load_scenario, shipped_scenarios
 from game_rules.bots import STRATEGIES
 from web.charts import corridor_map, line_chart
 from web.format import term_text
-from web.i18n import N_, _, localised
+from web.i18n import N_, _, localised, translated
 from web.words import words
 
 Doc = dict[str, Any]
@@ -431,6 +432,26 @@ def players_by_team(
     for p in players:
         index.get(p.get("team"), index[None]).append(p)
     return groups
+
+
+def scenario_choices() -> list[dict[str, Any]]:
+    """The shipped scenarios as the start page offers them, in the reader's language."""
+    out = []
+    for sid in shipped_scenarios():
+        sc = load_scenario(sid)
+        out.append(
+            {
+                "id": sc.id,
+                "name": translated(sc.translations, sc.name),
+                "description": translated(sc.translations, sc.description),
+                "rounds": sc.rounds,
+                "teams": [
+                    {"id": t.id, "name": translated(sc.translations, t.name), "type": t.type.value}
+                    for t in sc.teams
+                ],
+            }
+        )
+    return out
 
 
 def presence_players(doc: Doc) -> list[dict[str, Any]]:
