@@ -99,3 +99,24 @@ async def test_live_fragments_arrive_in_each_connections_language(
         ("team:union", "en"),
         ("team:union", "fr"),
     ]
+
+
+async def test_no_english_sentence_is_left_on_a_french_or_arabic_screen(browsers) -> None:
+    """Every catalogued English sentence (placeholders aside) is gone from the start page,
+    the join page and a seated player's page once they are in French or in Arabic."""
+    from web.i18n import catalogue
+
+    english = [
+        text
+        for text, tr in catalogue("fr").singular.items()
+        if len(text) >= 12 and "{" not in text and tr != text
+    ]
+    assert len(english) > 100
+    table = await seat_table(browsers)
+    union = table.teams["union"]
+    for lang in ("fr", "ar"):
+        for path in ("/", "/join", f"/games/{table.game_id}/play"):
+            r = await get(union, f"{path}?lang={lang}")
+            text = re.sub(r"<[^>]+>", " ", r.text)
+            left = [e for e in english if e in text]
+            assert not left, (lang, path, left)
