@@ -410,9 +410,12 @@ def test_remittances_grow_development() -> None:
 
 
 def test_investment_grows_development_and_youth_opportunity() -> None:
-    none = one_round()
+    def alone(d: dict[str, Any]) -> None:
+        team_dict(d, "sahelia")["endowment"]["outside_investment"] = 0  # no exit option here
+
+    none = one_round(alone)
     invested = one_round(
-        negotiate=lambda st: sign(st, [term("investment", "union", "sahelia", 600)])
+        alone, negotiate=lambda st: sign(st, [term("investment", "union", "sahelia", 600)])
     )
     assert invested.teams["sahelia"].development > none.teams["sahelia"].development
     assert ind(invested, "sahelia")["youth_opportunity"] > ind(none, "sahelia")["youth_opportunity"]
