@@ -102,8 +102,8 @@ async def test_live_fragments_arrive_in_each_connections_language(
 
 
 async def test_no_english_sentence_is_left_on_a_french_or_arabic_screen(browsers) -> None:
-    """Every catalogued English sentence (placeholders aside) is gone from the start page,
-    the join page and a seated player's page once they are in French or in Arabic."""
+    """Every catalogued English sentence (placeholders aside) is gone from the start and
+    join pages, a seated player's, the console and the projector in French or Arabic."""
     from web.i18n import catalogue
 
     english = [
@@ -115,8 +115,15 @@ async def test_no_english_sentence_is_left_on_a_french_or_arabic_screen(browsers
     table = await seat_table(browsers)
     union = table.teams["union"]
     for lang in ("fr", "ar"):
-        for path in ("/", "/join", f"/games/{table.game_id}/play"):
-            r = await get(union, f"{path}?lang={lang}")
+        for who, path in (
+            (union, "/"),
+            (union, "/join"),
+            (union, f"/games/{table.game_id}/play"),
+            (table.facilitator, f"/games/{table.game_id}/console"),
+            (table.facilitator, f"/games/{table.game_id}/projector"),
+        ):
+            r = await get(who, f"{path}?lang={lang}")
+            assert r.status_code == 200, (path, r.status_code)
             text = re.sub(r"<[^>]+>", " ", r.text)
             left = [e for e in english if e in text]
             assert not left, (lang, path, left)
