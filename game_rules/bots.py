@@ -41,7 +41,13 @@ from game_rules.actions import (
     Withdraw,
 )
 from game_rules.dealspace import Issue
-from game_rules.rules import POLITICAL_TERMS
+from game_rules.rulebook import (
+    COERCION_TARGETS,
+    POLITICAL_TERMS,
+    costly,
+    policies_cost,
+    scaled_policies,
+)
 from game_rules.scenario import CoerciveTool, Model, Scenario, TeamType
 
 # --- the public rules a bot may know ---------------------------------------------------
@@ -753,14 +759,7 @@ class Bot:
         cost = _cost(me, compliance, policies)
         if cost > me["treasury"]:
             scale = me["treasury"] / cost * 0.99 if cost else 0.0
-            policies = PolicyChoice(
-                border_enforcement=p["border_enforcement"] * scale,
-                development_spending=p["development_spending"] * scale,
-                integration_spending=p["integration_spending"] * scale,
-                return_operations=p["return_operations"] * scale,
-                labour_permits=p["labour_permits"],
-                refugee_work_permits=p["refugee_work_permits"],
-            )
+            policies = scaled_policies(policies, scale)
             compliance = {k: v * scale if _costly(me, k) else v for k, v in compliance.items()}
         return Implement(compliance=compliance, policies=policies)
 
@@ -768,29 +767,22 @@ class Bot:
 def _costly(me: dict[str, Any], term_id: str) -> bool:
     for c in me["commitments"]:
         if c["term_id"] == term_id:
-            return bool(c["full_cost"] > 0 or c["type"] == "border_cooperation")
+            return costly(c["type"], c["full_cost"])
     return False
 
 
 def _cost(me: dict[str, Any], compliance: dict[str, float], policies: PolicyChoice) -> float:
-    """The same cost the rules will compute, from what the team's own view shows."""
-    enforcement = policies.border_enforcement
-    cost = 0.0
-    for c in me["commitments"]:
-        share = compliance.get(c["term_id"], 100.0) / 100.0
-        cost += c["full_cost"] * share
-        if c["type"] == "border_cooperation":
-            enforcement = max(enforcement, c["amount"] * share)
-    cost += min(enforcement, 100.0) * me["costs"]["enforcement_per_point"]
-    return cost + (
-        policies.development_spending + policies.integration_spending + policies.return_operations
-    )
+    """The cost the rules will charge (the rulebook's formula), from what the team's own
+    view shows."""
+    honoured = [
+        (c["type"], c["amount"], c["full_cost"], compliance.get(c["term_id"], 100.0) / 100.0)
+        for c in me["commitments"]
+    ]
+    return policies_cost(policies, honoured, me["costs"]["enforcement_per_point"])
 
 
 def _can_target(tool: CoerciveTool, ttype: TeamType) -> bool:
-    if tool in (CoerciveTool.visa_sanctions, CoerciveTool.aid_cuts):
-        return ttype in (TeamType.origin, TeamType.transit)
-    return ttype is TeamType.destination
+    return ttype in COERCION_TARGETS[tool]
 
 
 def _breakers(view: dict[str, Any], me: str, tolerance: int) -> set[str]:

@@ -11,15 +11,7 @@ from collections import defaultdict
 
 from game_rules import records as R
 from game_rules.actions import Earmark, TermType
-from game_rules.rules import (
-    add_support,
-    add_trust,
-    decision_cost,
-    effective_enforcement,
-    happened,
-    rng,
-    term_cost,
-)
+from game_rules.rulebook import decision_cost, effective_enforcement, term_cost
 from game_rules.scenario import Corridor, Direction, Model, Objective
 from game_rules.state import (
     ActiveEvent,
@@ -29,6 +21,10 @@ from game_rules.state import (
     Decision,
     GameState,
     RoundRecord,
+    add_support,
+    add_trust,
+    happened,
+    rng,
 )
 
 # Variables an event moves while it lasts, recomputed every round, versus stocks it moves

@@ -8,7 +8,6 @@ the copying form.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 
 from game_rules import actions as A
@@ -24,11 +23,19 @@ from game_rules.errors import (
     UnknownObject,
     WrongPhase,
 )
+from game_rules.model import resolve_round, take_effect
+from game_rules.rulebook import (
+    COERCION_TARGETS,
+    costly,
+    decision_cost,
+    ratification_cost,
+    scaled_policies,
+    term_cost,
+)
 from game_rules.scenario import (
     PERCENT_TERMS,
     TERM_GIVERS,
     TERM_RECEIVERS,
-    CoerciveTool,
     EventCard,
     Scenario,
     TeamType,
@@ -46,16 +53,13 @@ from game_rules.state import (
     ProposalStatus,
     TeamState,
     Term,
+    add_support,
+    add_trust,
+    happened,
+    rng,
 )
 
-
-def rng(state: GameState, *purpose: object) -> random.Random:
-    """The game's randomness for one purpose: a pure function of the seed and the purpose.
-
-    String seeds are hashed with SHA-512 by `random`, so this is stable across runs and
-    machines, unlike `hash()`.
-    """
-    return random.Random(":".join(str(p) for p in (state.seed, *purpose)))
+__all__ = ["apply", "can", "default_decision", "fit_to_budget", "new_game", "perform", "verify"]
 
 
 # --- creation ---------------------------------------------------------------------------
@@ -99,61 +103,6 @@ def new_game(scenario: Scenario, seed: int, *, counterfactual: bool = False) -> 
 
 # --- helpers shared by verification, defaults and the model ------------------------------
 
-POLITICAL_TERMS = frozenset(
-    {
-        TermType.readmission,
-        TermType.border_cooperation,
-        TermType.labour_pathway,
-        TermType.visa_facilitation,
-        TermType.refugee_work_permits,
-        TermType.resettlement,
-    }
-)
-"""Terms a public notices: giving one costs the government political capital to sign."""
-
-
-def effective_enforcement(state: GameState, team: TeamState, decision: Decision) -> float:
-    """A team's border enforcement: its own policy, or what it committed to if that is more."""
-    level = decision.policies.border_enforcement
-    for _ag, term in state.live_terms():
-        if term.giver == team.id and term.type is TermType.border_cooperation:
-            c = decision.compliance.get(term.id, 100.0)
-            level = max(level, term.amount * c / 100.0)
-    return min(level, 100.0)
-
-
-def decision_cost(state: GameState, team_id: str, decision: Decision) -> float:
-    """€m the decisions cost this round: policies plus the commitments as honoured."""
-    m = state.scenario.model
-    team = state.teams[team_id]
-    p = decision.policies
-    cost = (
-        effective_enforcement(state, team, decision) * m.enforcement_cost
-        + p.development_spending
-        + p.integration_spending
-        + p.return_operations
-    )
-    for _ag, term in state.live_terms():
-        if term.giver != team_id:
-            continue
-        share = decision.compliance.get(term.id, 100.0) / 100.0
-        cost += term_cost(state, term) * share
-    return cost
-
-
-def term_cost(state: GameState, term: Term | TermSpec) -> float:
-    """€m a round a term costs its giver when fully honoured."""
-    m = state.scenario.model
-    if term.type is TermType.funding:
-        return term.amount
-    if term.type is TermType.investment:
-        return term.amount * m.investment_budget_share
-    if term.type is TermType.resettlement:
-        return term.amount / 1000.0 * m.resettlement_cost
-    if term.type is TermType.labour_pathway and term.skills_training:
-        return term.amount / 1000.0 * m.training_cost_per_permit
-    return 0.0
-
 
 def default_decision(state: GameState, team_id: str) -> Decision:
     """GAME.md §1: a team without decisions keeps its policies and last round's compliance.
@@ -179,44 +128,12 @@ def fit_to_budget(state: GameState, team_id: str, decision: Decision) -> Decisio
     if cost <= treasury + 1e-9:
         return decision
     scale = max(0.0, treasury / cost) * 0.999
-    p = decision.policies
-    policies = PolicyChoice(
-        border_enforcement=p.border_enforcement * scale,
-        development_spending=p.development_spending * scale,
-        integration_spending=p.integration_spending * scale,
-        return_operations=p.return_operations * scale,
-        labour_permits=p.labour_permits,
-        refugee_work_permits=p.refugee_work_permits,
-    )
+    policies = scaled_policies(decision.policies, scale)
     compliance = {}
     for tid, c in decision.compliance.items():
         _ag, term = state.term(tid)
-        costly = term_cost(state, term) > 0 or term.type is TermType.border_cooperation
-        compliance[tid] = c * scale if costly else c
+        compliance[tid] = c * scale if costly(term.type, term_cost(state, term)) else c
     return Decision(compliance=compliance, policies=policies, defaulted=decision.defaulted)
-
-
-def ratification_cost(state: GameState, team_id: str, terms: list[TermSpec] | list[Term]) -> float:
-    m = state.scenario.model
-    return m.ratification_cost * sum(
-        1 for t in terms if t.giver == team_id and t.type in POLITICAL_TERMS
-    )
-
-
-def add_trust(state: GameState, truster: str, trustee: str, delta: float) -> None:
-    row = state.trust[truster]
-    row[trustee] = min(100.0, max(0.0, row[trustee] + delta))
-
-
-def add_support(state: GameState, team_id: str, delta: float) -> None:
-    team = state.teams[team_id]
-    team.support = min(100.0, max(0.0, team.support + delta))
-
-
-def happened(state: GameState, *records: R.Record) -> list[R.Record]:
-    """The records of what an action did; those that are news are kept in the state."""
-    state.news.extend(r for r in records if r.news)
-    return list(records)
 
 
 def team_name(state: GameState, team_id: str) -> str:
@@ -495,21 +412,13 @@ def _decision_from(state: GameState, team_id: str, action: A.Implement) -> Decis
     return Decision(compliance=compliance, policies=action.policies)
 
 
-_COERCION_TARGETS: dict[CoerciveTool, tuple[TeamType, ...]] = {
-    CoerciveTool.visa_sanctions: (TeamType.origin, TeamType.transit),
-    CoerciveTool.aid_cuts: (TeamType.origin, TeamType.transit),
-    CoerciveTool.gate_opening: (TeamType.destination,),
-    CoerciveTool.readmission_refusal: (TeamType.destination,),
-}
-
-
 def _v_coerce(state: GameState, team_id: str, action: A.Coerce) -> None:
     if action.tool not in state.scenario.team(team_id).coercive_tools:
         raise NotAllowed(f"your team does not have {action.tool.value.replace('_', ' ')}")
     if action.target not in state.teams or action.target == team_id:
         raise UnknownObject(f"{action.target!r} is not another team in this game")
     ttype = _team_type(state, action.target)
-    if ttype not in _COERCION_TARGETS[action.tool]:
+    if ttype not in COERCION_TARGETS[action.tool]:
         raise InvalidTerm(f"{action.tool.value.replace('_', ' ')} cannot target a {ttype.value}")
     for c in state.coercions:
         if (c.round, c.by, c.tool, c.target) == (state.round, team_id, action.tool, action.target):
@@ -854,8 +763,6 @@ def _advance(state: GameState) -> list[R.Record]:
             state, R.PhaseChanged(round=state.round, phase="implementation", year=state.year)
         )
     if state.phase is Phase.implementation:
-        from game_rules.model import resolve_round  # the model builds on these rules
-
         for tid, team in state.teams.items():
             if team.decision is None:
                 team.decision = default_decision(state, tid)
@@ -892,8 +799,6 @@ def _begin_round(state: GameState) -> list[R.Record]:
 
 
 def _play_card(state: GameState, card: EventCard, *, injected: bool) -> list[R.Record]:
-    from game_rules.model import take_effect  # stock effects land at once
-
     ev = ActiveEvent(
         card_id=card.id,
         title=card.title,

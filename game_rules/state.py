@@ -6,6 +6,7 @@ action leaves it untouched; `apply` in `game_rules.rules` offers the copying for
 
 from __future__ import annotations
 
+import random
 from enum import StrEnum
 from typing import Any
 
@@ -307,3 +308,31 @@ class GameState(_State):
     def fingerprint(self) -> Any:
         """A comparable dump of everything (for tests: did an action change anything?)."""
         return self.model_dump(mode="json")
+
+
+# --- small changes every part of the rules makes -------------------------------------------
+
+
+def rng(state: GameState, *purpose: object) -> random.Random:
+    """The game's randomness for one purpose: a pure function of the seed and the purpose.
+
+    String seeds are hashed with SHA-512 by `random`, so this is stable across runs and
+    machines, unlike `hash()`.
+    """
+    return random.Random(":".join(str(p) for p in (state.seed, *purpose)))
+
+
+def add_trust(state: GameState, truster: str, trustee: str, delta: float) -> None:
+    row = state.trust[truster]
+    row[trustee] = min(100.0, max(0.0, row[trustee] + delta))
+
+
+def add_support(state: GameState, team_id: str, delta: float) -> None:
+    team = state.teams[team_id]
+    team.support = min(100.0, max(0.0, team.support + delta))
+
+
+def happened(state: GameState, *records: Record) -> list[Record]:
+    """The records of what an action did; those that are news are kept in the state."""
+    state.news.extend(r for r in records if r.news)
+    return list(records)

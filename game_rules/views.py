@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from game_rules import records as R
-from game_rules.rules import decision_cost, term_cost
+from game_rules.rulebook import cost_formula, decision_cost, term_cost
 from game_rules.state import Agreement, Decision, GameState, Phase, ProposalStatus
 
 PUBLIC_INDICATORS = frozenset(
@@ -442,7 +442,7 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
             tid,
             Decision.model_construct(compliance={}, policies=team.policies, defaulted=False),
         ),
-        "costs": {"enforcement_per_point": m.enforcement_cost},
+        "costs": cost_formula(m),
         "commitments": commitments,
         "coercive_tools": [t.value for t in spec.coercive_tools],
         "monitor": spec.monitor,

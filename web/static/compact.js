@@ -130,25 +130,28 @@
     var form = document.getElementById("impl-form");
     if (!form) return;
     var treasury = parseFloat(form.getAttribute("data-treasury")) || 0;
-    var perPoint = parseFloat(form.getAttribute("data-enforcement-cost")) || 0;
+    /* The rulebook's cost formula, as the view document states it (game_rules/rulebook.py
+       cost_formula): this script keeps no copy of its numbers or of which policy is which. */
+    var rule;
+    try { rule = JSON.parse(form.getAttribute("data-costs") || "{}"); } catch (err) { return; }
+    var spending = rule.spending_policies || [];
     function val(el) { var v = parseFloat(el.value); return isNaN(v) ? 0 : v; }
     var enforcement = 0, cost = 0;
     var policies = form.querySelectorAll("[data-policy]");
     for (var i = 0; i < policies.length; i++) {
       var p = policies[i], name = p.getAttribute("data-policy");
-      if (name === "border_enforcement") enforcement = val(p);
-      else if (name === "development_spending" || name === "integration_spending" ||
-               name === "return_operations") cost += val(p);
+      if (name === rule.enforcement_policy) enforcement = val(p);
+      else if (spending.indexOf(name) >= 0) cost += val(p);
     }
     var terms = form.querySelectorAll("[data-full-cost]");
     for (var j = 0; j < terms.length; j++) {
       var t = terms[j], share = val(t) / 100;
       cost += (parseFloat(t.getAttribute("data-full-cost")) || 0) * share;
-      if (t.getAttribute("data-type") === "border_cooperation") {
+      if (t.getAttribute("data-type") === rule.enforcement_term) {
         enforcement = Math.max(enforcement, (parseFloat(t.getAttribute("data-amount")) || 0) * share);
       }
     }
-    cost += Math.min(enforcement, 100) * perPoint;
+    cost += Math.min(enforcement, rule.enforcement_cap || 0) * (rule.enforcement_per_point || 0);
     var left = treasury - cost;
     var costEl = document.getElementById("impl-cost"), leftEl = document.getElementById("impl-left");
     if (costEl) costEl.textContent = "€" + Math.round(cost) + "m";
