@@ -554,6 +554,8 @@ CASES: list[Case] = [
         "facilitator",
     ),
     ("team reveals scores", start, team("sahelia"), A.RevealScores(), NotAllowed, "facilitator"),
+    ("truth before the end", start, F, A.RevealTruth(), WrongPhase, "after the game has ended"),
+    ("team reveals the truth", start, team("sahelia"), A.RevealTruth(), NotAllowed, "facilitator"),
     ("team ends the game", start, team("coastland"), A.EndGame(), NotAllowed, "facilitator"),
     (
         "facilitator proposes",
