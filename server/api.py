@@ -269,12 +269,15 @@ async def remove_player(
 
 
 @router.post("/games/{game_id}/actions", response_model=Accepted, responses=ERRORS)
-async def act(hall: Hall, room: Room, who: Caller, action: Annotated[Action, Body()]) -> Accepted:
+async def act(
+    hall: Hall, room: Room, who: Caller, request: Request, action: Annotated[Action, Body()]
+) -> Accepted:
     """Any action of the rules engine: `kind` says which. The facilitator's actions
     (start_game, pause_game, resume_game, advance_phase, inject_event, reveal_scores,
     end_game, and reveal_truth after the end) need the facilitator's token; the others a
     seated participant's, acting for the participant's own team. Pass `expected_version`
     to refuse the action if the game has moved on."""
+    action = commands.strict_action(await request.body())
     outcome = await commands.act(hall, room, who, action)
     return _accepted(room, outcome, who)
 

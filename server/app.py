@@ -12,13 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from game_rules.errors import RuleError, StaleVersion
 from server import api, bots, pages, ws
-from server.db import check_migrated, make_engine
-from server.errors import ApiError
+from server.db import check_migrated, is_database_fault, make_engine
+from server.errors import ApiError, DatabaseUnavailable
 from server.limits import GuessLimiter, RequestSizeLimit
 from server.live import Hub, register_renderer
 from server.rooms import GameHall
@@ -34,7 +36,7 @@ def trusted_origins(settings: Settings) -> list[str]:
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     headers = {}
-    if status == 429 and "retry_after" in extra:
+    if status in (429, 503) and "retry_after" in extra:
         headers["Retry-After"] = str(int(extra.pop("retry_after")) + 1)
     return JSONResponse({"error": code, "message": message, **extra}, status, headers=headers)
 
@@ -133,12 +135,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         # Only a lost race is worth retrying; a full game or an ended one stays so.
-        extra: dict[str, Any] = {"retryable": True} if exc.code == "conflict" else {}
+        retryable = exc.code in ("conflict", "database_unavailable")
+        extra: dict[str, Any] = {"retryable": True} if retryable else {}
+        if exc.status == 503 and exc.retry_after is not None:
+            extra["retry_after"] = exc.retry_after
         if exc.status == 429:
             extra["retry_after"] = exc.retry_after if exc.retry_after is not None else 60
         if exc.problems:
             extra["problems"] = exc.problems
         return _error(exc.status, exc.code, exc.message, **extra)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(SATimeoutError)
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        # A backstop: the hall turns database faults into DatabaseUnavailable itself.
+        if not is_database_fault(exc):
+            raise exc
+        logging.getLogger("compact.db").warning("the database failed: %s", exc)
+        return await api_error(request, DatabaseUnavailable())
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

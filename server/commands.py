@@ -10,12 +10,14 @@ them as they are folded.
 
 from __future__ import annotations
 
+import math
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from game_rules import load_scenario, shipped_scenarios
 from game_rules.actions import FACILITATOR_ACTIONS, Action, Actor
@@ -92,7 +94,12 @@ def uploaded_scenario(text: str, source: str = "uploaded scenario") -> Scenario:
     except yaml.YAMLError:
         pass  # parse_scenario_text reports where the YAML is broken
     try:
-        return parse_scenario_text(text, source)
+        scenario = parse_scenario_text(text, source)
+    except RecursionError:
+        # The YAML parser recurses once per level of nesting: `[[[[…` has no end.
+        raise ApiError(
+            422, "invalid_scenario", f"{source}: the YAML is nested too deeply to read"
+        ) from None
     except ScenarioError as exc:
         raise ApiError(
             422,
@@ -100,6 +107,18 @@ def uploaded_scenario(text: str, source: str = "uploaded scenario") -> Scenario:
             f"{source}: {len(exc.problems)} problem(s): " + "; ".join(exc.problems),
             problems=exc.problems,
         ) from None
+    bad = [t.colour for t in scenario.teams if t.colour and not HEX_COLOUR.fullmatch(t.colour)]
+    if bad:
+        # A colour goes into a style attribute: `url(http://…)` would fetch from outside.
+        raise ApiError(
+            422,
+            "invalid_scenario",
+            f"{source}: a team's colour is a hex colour like #1f77b4, not {bad[0]!r}",
+        )
+    return scenario
+
+
+HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 
 def game_scenario(
@@ -308,10 +327,39 @@ async def follow_seat(hall: GameHall, room: GameRoom, seat: Seat) -> None:
 # --- the rules engine's actions --------------------------------------------------------------
 
 
+ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
+
+
+def strict_action(raw: str | bytes) -> Action:
+    """An action from JSON, with strict types: `"ready": "yes"` or `"expected_version":
+    "1"` is refused, not guessed at (a client that sends them has a bug to see)."""
+    try:
+        return ACTIONS.validate_json(raw, strict=True)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'action'}: {e['msg']}" for e in exc.errors()
+        ]
+        raise ApiError(422, "invalid", "; ".join(problems), problems=problems) from None
+
+
+def refuse_non_finite(node: Any, where: str = "action") -> None:
+    """NaN and infinities are no amount: a state holding one can never be saved as JSON
+    and loaded again."""
+    if isinstance(node, float) and not math.isfinite(node):
+        raise ApiError(422, "invalid", f"{where}: {node} is not a number this game can use")
+    if isinstance(node, dict):
+        for k, v in node.items():
+            refuse_non_finite(v, f"{where}.{k}")
+    elif isinstance(node, list | tuple):
+        for i, v in enumerate(node):
+            refuse_non_finite(v, f"{where}.{i}")
+
+
 async def act(hall: GameHall, room: GameRoom, who: Principal, action: Action) -> Outcome:
     """Any action of the rules engine, for the caller's team (or as the facilitator)."""
     if action.kind in FACILITATOR_ACTIONS and who.role != "facilitator":
         raise forbidden("only the facilitator can do that")
+    refuse_non_finite(action.model_dump(mode="python"))
     check = engine_check(who.actor(), action, who.seat.id if who.seat else None)
     return await hall.commit(room.id, check, seen_seq=room.seq)
 

@@ -8,6 +8,8 @@ never upgrades its lock half-way (which is where updates get lost or deadlock).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,39 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import ExceptionContext, make_url
+
+log = logging.getLogger("compact.db")
+
+DATABASE_FAULTS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InternalError,
+    sa_exc.InterfaceError,
+    sa_exc.DatabaseError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+)
+"""What a database that cannot be read or written raises: the request gets a retryable
+503 and nothing changed. (IntegrityError, a DatabaseError too, is a lost race: 409.)"""
+
+_FAULT_WORDS = (
+    "readonly database",
+    "read-only",
+    "disk i/o",
+    "database or disk is full",
+    "unable to open database",
+    "no space left",
+    "could not extend file",
+    "cannot execute",  # PostgreSQL: cannot execute INSERT in a read-only transaction
+    "server closed the connection",
+    "terminating connection",
+)
+
+
+def is_database_fault(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_FAULTS) and not isinstance(exc, sa_exc.IntegrityError)
+
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -33,7 +67,9 @@ def make_engine(url: str) -> Engine:
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # A read-only data directory must not stop the start: the database says so.
+            with contextlib.suppress(OSError):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 5.0},
@@ -41,8 +77,26 @@ def make_engine(url: str) -> Engine:
             max_overflow=8,
         )
         _harden_sqlite(engine)
+        _recover_from_faults(engine)
         return engine
-    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    _recover_from_faults(engine)
+    return engine
+
+
+def _recover_from_faults(engine: Engine) -> None:
+    """A connection that met a read-only or full database is thrown away (and the pool
+    with it): SQLite opens a file it could not write read-only for good, and a PostgreSQL
+    session keeps the read-only setting it started with. Without this the process kept
+    failing after the database could be written again."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(ctx: ExceptionContext) -> None:
+        text = str(ctx.original_exception).lower()
+        if not isinstance(ctx.sqlalchemy_exception, sa_exc.IntegrityError) and any(
+            w in text for w in _FAULT_WORDS
+        ):
+            ctx.is_disconnect = True
 
 
 def _harden_sqlite(engine: Engine) -> None:
@@ -51,7 +105,10 @@ def _harden_sqlite(engine: Engine) -> None:
         # Take transaction control from the sqlite3 module (its implicit BEGIN is DEFERRED).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except Exception as exc:  # a read-only file or directory: reads may still work
+            log.warning("SQLite: cannot use WAL (%s): is the data directory writable?", exc)
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -27,6 +27,19 @@ class Conflict(ApiError):
         super().__init__(409, "conflict", message)
 
 
+class DatabaseUnavailable(ApiError):
+    """The database cannot be read or written just now (read-only, full, gone). Nothing
+    changed; the same request may be sent again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "database_unavailable",
+            "the game's database cannot be written just now: nothing changed, try again shortly",
+        )
+        self.retry_after = 5.0
+
+
 def not_found(what: str) -> ApiError:
     return ApiError(404, "not_found", f"there is no {what}")
 

@@ -206,6 +206,8 @@ async def start_game(request: Request, hall: Hall) -> Response:
         except ValidationError as exc:
             errors = forms.spec_errors(exc)
         except ApiError as exc:
+            if exc.status >= 500:
+                raise  # not the form's fault: the error page says what happened
             if exc.code == "invalid_scenario" or (text and exc.code == "invalid_teams"):
                 errors["scenario_file"] = _("This scenario file cannot be used.")
                 file_problems = exc.problems or [exc.message]
@@ -514,7 +516,7 @@ async def _inject(hall: GameHall, room: GameRoom, who: Principal, form: Any) -> 
 async def _timer(hall: GameHall, room: GameRoom, who: Principal, form: Any) -> str:
     try:
         seconds = int(float(str(form.get("minutes", "0"))) * 60)
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "inf", "nan"
         raise ApiError(422, "invalid", _("Give the minutes as a number.")) from None
     await commands.change_timer(hall, room, who, TimerChange(add_seconds=seconds).add_seconds)
     return _("Timer changed.")

@@ -29,10 +29,10 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from game_rules import GameState, Scenario, new_game
@@ -40,7 +40,8 @@ from game_rules.actions import Actor, AdvancePhase
 from game_rules.analytics import batna_report
 from game_rules.errors import RuleError
 from game_rules.state import Phase
-from server.errors import ApiError, Conflict, not_found
+from server.db import is_database_fault
+from server.errors import ApiError, Conflict, DatabaseUnavailable, not_found
 from server.live import Connection, Hub, encode
 from server.models import ActionRecord, ChatMessage, Game, Player, Snapshot
 from server.room import (
@@ -134,7 +135,7 @@ class GameHall:
             room = self.rooms.get(game_id)
             if room is not None and not room.broken:
                 return room
-            fresh = await asyncio.to_thread(self._load, game_id)
+            fresh = await in_thread(self._load, game_id)
             if fresh is None:
                 raise not_found(f"game {game_id!r}")
             if room is not None:  # a broken room: keep its lock so waiters stay in order
@@ -214,7 +215,7 @@ class GameHall:
                 )
                 return list(dict.fromkeys([*timed, *with_bots]))
 
-        game_ids = await asyncio.to_thread(ids)
+        game_ids = await in_thread(ids)
         for gid in game_ids:
             await self.room(gid)
         return len(game_ids)
@@ -263,7 +264,7 @@ class GameHall:
                     continue
             raise ApiError(503, "busy", "could not find a free join code; try again")
 
-        game = await asyncio.to_thread(write)
+        game = await in_thread(write)
         room = self._new_room(game, state)
         self.rooms[game.id] = room
         return room, facilitator_token, projector_token
@@ -280,7 +281,7 @@ class GameHall:
             with Session(self.engine) as s:
                 return s.exec(select(Game.id).where(Game.join_code == code)).first()
 
-        game_id = await asyncio.to_thread(lookup)
+        game_id = await in_thread(lookup)
         return await self.room(game_id) if game_id else None
 
     # --- the write path ---------------------------------------------------------------
@@ -293,7 +294,7 @@ class GameHall:
                 room = await self.room(game_id)
             wanted = self.hub.wanted(game_id)
             online = self.hub.online(game_id)
-            outcome, documents = await asyncio.to_thread(
+            outcome, documents = await in_thread(
                 self._commit_in_thread, room, check, seen_seq, wanted, online
             )
             self._schedule(room)
@@ -372,6 +373,19 @@ class GameHall:
     def _persist(
         self, room: GameRoom, entry: LogEntry, timer_before: tuple[float | None, ...]
     ) -> None:
+        for attempt in (1, 2):
+            try:
+                self._write(room, entry, timer_before)
+                return
+            except DBAPIError as exc:
+                # A connection thrown away for a fault (read-only, closed): once more on a
+                # fresh one, so the first write after the database recovers succeeds.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+
+    def _write(
+        self, room: GameRoom, entry: LogEntry, timer_before: tuple[float | None, ...]
+    ) -> None:
         try:
             with Session(self.engine) as s:
                 s.add(_record(room.id, entry))
@@ -416,7 +430,7 @@ class GameHall:
 
     async def _replay(self, game_id: str, ended: str) -> None:
         try:
-            report = await asyncio.to_thread(lambda: batna_report(GameState.from_snapshot(ended)))
+            report = await in_thread(lambda: batna_report(GameState.from_snapshot(ended)))
             room = await self.room(game_id)
             async with room.lock:
                 room.set_debrief(report)
@@ -528,7 +542,7 @@ class GameHall:
                     )
                 return out
 
-        return await asyncio.to_thread(read)
+        return await in_thread(read)
 
 
 async def _encode(
@@ -538,7 +552,22 @@ async def _encode(
     go to one, so that a game's screens never stall the event loop."""
     if all(fmt == "json" for fmts in wanted.values() for fmt in fmts):
         return encode(documents, wanted, context)
-    return await asyncio.to_thread(encode, documents, wanted, context)
+    return await in_thread(encode, documents, wanted, context)
+
+
+_T = TypeVar("_T")
+
+
+async def in_thread(fn: Callable[..., _T], *args: Any) -> _T:
+    """`fn(*args)` in a worker thread; a database that cannot be read or written becomes
+    a retryable 503 (`DatabaseUnavailable`) for every caller: API, pages, sockets, timers."""
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except Exception as exc:
+        if is_database_fault(exc):
+            log.warning("the database failed: %s", str(exc).splitlines()[0][:300])
+            raise DatabaseUnavailable() from exc
+        raise
 
 
 class _Stale(Exception):

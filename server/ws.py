@@ -16,7 +16,6 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from game_rules.actions import parse_action
 from game_rules.errors import RuleError
 from server import commands
 from server.deps import facilitator_cookie, projector_cookie, seat_cookie
@@ -176,7 +175,7 @@ async def _answer(
         if kind == "hello":
             return None
         if kind == "action":
-            action = parse_action(msg.get("action"))
+            action = commands.strict_action(json.dumps(msg.get("action")))
             outcome = await commands.act(hall, room, who, action)
         elif kind == "chat":
             if who.seat is None:

@@ -78,6 +78,12 @@ def builder_context(
     }
 
 
+def _count(raw: Any, most: int = 40) -> int:
+    """A row count sent back by the builder form: 0 to `most`; anything else ("NaN") 0."""
+    text = str(raw or "").strip()
+    return min(int(text), most) if text.isascii() and text.isdigit() else 0
+
+
 def read_builder(form: Any) -> dict[str, Any]:
     def num(raw: Any) -> Any:
         raw = str(raw or "").strip()
@@ -87,7 +93,7 @@ def read_builder(form: Any) -> dict[str, Any]:
             return raw
 
     terms = []
-    for i in range(min(int(form.get("nterms", 0) or 0), 40)):
+    for i in range(_count(form.get("nterms"))):
         if form.get(f"t{i}_removed"):
             continue
         terms.append(
@@ -103,7 +109,7 @@ def read_builder(form: Any) -> dict[str, Any]:
             }
         )
     conditions = []
-    for i in range(min(int(form.get("nconds", 0) or 0), 40)):
+    for i in range(_count(form.get("nconds"))):
         if form.get(f"c{i}_removed"):
             continue
         conditions.append(
@@ -140,7 +146,7 @@ def action_terms(built: dict[str, Any]) -> list[dict[str, Any]]:
         c = dict(c)
         for k in ("term", "requires"):
             if isinstance(c[k], float):
-                c[k] = int(c[k]) - 1  # people count terms from 1
+                c[k] = int(c[k]) - 1 if c[k].is_integer() else c[k]  # counted from 1
         conds.append(c)
     return [{"terms": out, "conditions": conds}]
 

@@ -66,6 +66,7 @@ ERROR_TITLES = {
     404: N_("Not found"),
     409: N_("Someone else got there first"),
     429: N_("Too many attempts"),
+    503: N_("The game is not available just now"),
 }
 
 
