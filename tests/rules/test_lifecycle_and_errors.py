@@ -180,6 +180,12 @@ def _ended() -> GameState:
     return st
 
 
+def _revealed() -> GameState:
+    st = _ended()
+    perform(st, F, A.RevealTruth())
+    return st
+
+
 def _coerced() -> GameState:
     st = negotiating()
     perform(st, team("union"), A.Coerce(tool="visa_sanctions", target="sahelia"))
@@ -231,6 +237,9 @@ CASES: list[Case] = [
     ),
     ("team acts after the end", _ended, team("union"), A.SetReady(), WrongPhase, "ended"),
     ("facilitator advances after the end", _ended, F, A.AdvancePhase(), WrongPhase, "ended"),
+    ("truth revealed during play", start, F, A.RevealTruth(), WrongPhase, "after the game"),
+    ("truth revealed twice", _revealed, F, A.RevealTruth(), WrongPhase, "already revealed"),
+    ("team reveals the truth", _ended, team("union"), A.RevealTruth(), NotAllowed, "facilitator"),
     (
         "advance before start",
         lambda: __import__("game_rules").new_game(scenario(), 1),
