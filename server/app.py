@@ -85,16 +85,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     try:
         check_migrated(engine)
-    except Exception:
-        engine.dispose()
-        raise
+    except Exception as exc:
+        if not is_database_fault(exc):
+            engine.dispose()
+            raise
+        # A database that cannot be read now (a read-only data directory): start anyway,
+        # answer 503 database_unavailable, and recover when it can be used again.
+        logging.getLogger("compact.db").error(
+            "the database cannot be used at start-up (%s): serving 503 until it can",
+            str(exc).splitlines()[0][:300],
+        )
     hub = Hub()
     hall = GameHall(engine, settings, hub)
     table = bots.BotTable(hall)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await hall.resume_timers()
+        try:
+            await hall.resume_timers()
+        except ApiError as exc:  # the database is down: games load on demand later
+            logging.getLogger("compact.rooms").error("timers not resumed: %s", exc.message)
         try:
             yield
         finally:

@@ -115,6 +115,8 @@ class GameHall:
         self.settings = settings
         self.hub = hub
         self.rooms: dict[str, GameRoom] = {}
+        self.set_aside: dict[str, str] = {}
+        """games that failed to load, with why: their screens say so, the rest go on."""
         self._loading: dict[str, asyncio.Lock] = {}
         self._replays: dict[str, asyncio.Task[None]] = {}
         self.closing = False
@@ -135,7 +137,27 @@ class GameHall:
             room = self.rooms.get(game_id)
             if room is not None and not room.broken:
                 return room
-            fresh = await in_thread(self._load, game_id)
+            if game_id in self.set_aside:
+                raise ApiError(
+                    503,
+                    "game_unavailable",
+                    f"this game cannot be loaded: {self.set_aside[game_id]}",
+                )
+            try:
+                fresh = await in_thread(self._load, game_id)
+            except ApiError:
+                raise
+            except Exception as exc:
+                # One game that cannot be rebuilt (a snapshot that does not validate, a log
+                # with a hole) is set aside; every other game goes on.
+                reason = (
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+                )
+                log.error("game %s cannot be loaded and is set aside: %s", game_id, reason)
+                self.set_aside[game_id] = reason
+                raise ApiError(
+                    503, "game_unavailable", f"this game cannot be loaded: {reason}"
+                ) from exc
             if fresh is None:
                 raise not_found(f"game {game_id!r}")
             if room is not None:  # a broken room: keep its lock so waiters stay in order
@@ -217,7 +239,8 @@ class GameHall:
 
         game_ids = await in_thread(ids)
         for gid in game_ids:
-            await self.room(gid)
+            with contextlib.suppress(ApiError):  # set aside or the database down: logged
+                await self.room(gid)
         return len(game_ids)
 
     # --- creating ---------------------------------------------------------------------
