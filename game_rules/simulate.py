@@ -104,7 +104,13 @@ def _act(game: BotGame, tid: str, t: float) -> None:
 def _bot_view(state: GameState, tid: str) -> dict[str, Any]:
     """What a bot reads of its team's view, and no more (views are most of a game's cost)."""
     return view(
-        state, Audience.of_team(tid), news=0, closed_proposals=False, history=1, compliance=MEMORY
+        state,
+        Audience.of_team(tid),
+        news=0,
+        closed_proposals=False,
+        history=1,
+        compliance=MEMORY,
+        translations=False,
     )
 
 

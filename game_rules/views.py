@@ -90,12 +90,14 @@ def view(
     closed_proposals: bool = True,
     history: int | None = None,
     compliance: int | None = None,
+    translations: bool = True,
 ) -> dict[str, Any]:
     """A JSON-ready dict of what `audience` may see of `state`: the last `news` items of
     the news, and proposals already closed only if `closed_proposals` (a bot playing a
     balance run reads neither, and views are most of the cost of a bot game), the last
     `history` round records (None: all), and the compliance records of the last
-    `compliance` rounds (None: all)."""
+    `compliance` rounds (None: all); the scenario's translations of the texts shown only
+    if `translations` (a bot reads no prose, and finding them walks the whole document)."""
     if audience.kind == "team" and audience.team not in state.teams:
         raise KeyError(f"no team {audience.team!r}")
     full = audience.kind == "facilitator"
@@ -164,7 +166,7 @@ def view(
         out["proposals"] = [p.model_dump(mode="json") for p in state.proposals.values()]
         out["trust"] = {a: dict(row) for a, row in state.trust.items()}
         out["team_details"] = {tid: _own_team(state, tid) for tid in state.teams}
-    if state.scenario.translations:
+    if translations and state.scenario.translations:
         out["scenario"]["translations"] = _translations_of_what_is_seen(state, out)
     return out
 

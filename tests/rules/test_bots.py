@@ -192,6 +192,11 @@ def test_a_bots_view_is_the_teams_view_with_only_recent_compliance() -> None:
         assert recent["compliance"] == [
             c for c in whole["compliance"] if c["round"] > state.round - MEMORY
         ]
+    # Bots read no prose: their view skips the walk that finds the translations shown.
+    assert state.scenario.translations and "translations" in full["scenario"]
+    assert (
+        "translations" not in view(state, Audience.of_team("union"), translations=False)["scenario"]
+    )
     assert sum(len(a["compliance"]) for a in short["agreements"]) < sum(
         len(a["compliance"]) for a in full["agreements"]
     )
