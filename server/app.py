@@ -78,10 +78,23 @@ def _redact_server_logs() -> None:
             logger.addFilter(RedactTokens())
 
 
+def _show_own_logs() -> None:
+    """`compact.*` (bots, rooms, db) print under uvicorn, which configures only its own
+    loggers: without a handler a bot's error vanished, or showed without time or name."""
+    own = logging.getLogger("compact")
+    if own.handlers or logging.getLogger().handlers:
+        return  # the host (or pytest) set logging up: propagate to it
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    own.addHandler(handler)
+    own.setLevel(logging.INFO)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The server, on the database of `settings`; refuses an un-migrated database."""
     settings = settings or Settings()
     _redact_server_logs()
+    _show_own_logs()
     engine = make_engine(settings.database_url)
     try:
         check_migrated(engine)

@@ -28,7 +28,7 @@ from game_rules.views import Audience, view
 from server import commands
 from server.deps import ERRORS, Facilitator, Hall, Room
 from server.errors import ApiError
-from server.room import BotSeat, GameRoom
+from server.room import BotSeat, GameRoom, Principal
 from server.rooms import GameHall
 from server.schemas import BotChoice, BotPace
 
@@ -58,7 +58,9 @@ class BotTable:
             return
         task = self.tasks.get(room.id)
         if task is None or task.done():
-            self.tasks[room.id] = asyncio.create_task(self._drive(room.id), name=f"bots-{room.id}")
+            task = asyncio.create_task(self._drive(room.id), name=f"bots-{room.id}")
+            task.add_done_callback(_report_crash)
+            self.tasks[room.id] = task
 
     async def close(self) -> None:
         for task in self.tasks.values():
@@ -70,7 +72,12 @@ class BotTable:
 
     async def _drive(self, game_id: str) -> None:
         while not self.hall.closing:
-            room = await self.hall.room(game_id)
+            try:
+                room = await self.hall.room(game_id)
+            except ApiError as exc:  # the database is down or the game set aside
+                log.warning("bots of game %s wait: %s", game_id, exc.message)
+                await asyncio.sleep(5.0)
+                continue
             if not room.bots or room.state.phase is Phase.ended:
                 return
             room.moved.clear()
@@ -99,7 +106,14 @@ class BotTable:
             if seat.next_move > now:
                 due_in = min(due_in or 1e9, seat.next_move - now)
                 continue
-            moved = await self._move(room, seat)
+            try:
+                moved = await self._move(room, seat)
+            except Exception:
+                # One bot's bug must not stop the others: it is logged and its team
+                # handed back to people, with a word on every screen.
+                log.exception("bot %s in game %s failed; its team is handed back", team, room.id)
+                await self._hand_back(room, team)
+                continue
             if moved:
                 seat.next_move = time.monotonic() + room.bot_pace
                 due_in = min(due_in or 1000000000.0, room.bot_pace) if room.bot_pace > 0 else 0.0
@@ -147,6 +161,23 @@ class BotTable:
                 await self._say(room, seat, partner, line)
         return True
 
+    async def _hand_back(self, room: GameRoom, team: str) -> None:
+        facilitator = Principal("facilitator", room.id)
+        name = room.state.scenario.team(team).name if team in room.state.teams else team
+        try:
+            await commands.unseat_bot(self.hall, room, facilitator, team)
+            await commands.announce(
+                self.hall,
+                room,
+                facilitator,
+                f"The bot playing {name} stopped after an error: {name} is in people's hands.",
+            )
+        except (RuleError, ApiError) as exc:
+            seat = room.bots.get(team)
+            if seat is not None:  # try again later rather than spin
+                seat.next_move = time.monotonic() + 30.0
+            log.warning("bot %s in game %s could not be handed back: %s", team, room.id, exc)
+
     def _phase_share(self, room: GameRoom, seat: BotSeat) -> float:
         seconds = room.timers.get(room.state.phase.value)
         if seconds and room.deadline is not None:
@@ -160,6 +191,13 @@ class BotTable:
         seat.said.append(text)
         check = commands.chat_check("bilateral", text, partner, bot=seat)
         await self.hall.commit(room.id, check, seen_seq=None)
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    """A driver that died is logged with its game, never "Task exception was never
+    retrieved"; the next commit of the game starts a new one."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the bots' driver %s stopped", task.get_name(), exc_info=task.exception())
 
 
 def _partner(action: Action, me: str, room: GameRoom) -> str | None:
