@@ -355,11 +355,24 @@ def refuse_non_finite(node: Any, where: str = "action") -> None:
             refuse_non_finite(v, f"{where}.{i}")
 
 
+def slow_down(hall: GameHall, seat_id: str, kind: str) -> None:
+    wait = hall.seat_limits.take(seat_id, kind)
+    if wait:
+        what = "messages" if kind == "chat" else "actions"
+        exc = ApiError(
+            429, f"too_many_{what}", f"too many {what} in a short time: wait {wait:.0f} s"
+        )
+        exc.retry_after = wait
+        raise exc
+
+
 async def act(hall: GameHall, room: GameRoom, who: Principal, action: Action) -> Outcome:
     """Any action of the rules engine, for the caller's team (or as the facilitator)."""
     if action.kind in FACILITATOR_ACTIONS and who.role != "facilitator":
         raise forbidden("only the facilitator can do that")
     refuse_non_finite(action.model_dump(mode="python"))
+    if who.seat is not None:
+        slow_down(hall, who.seat.id, "action")
     check = engine_check(who.actor(), action, who.seat.id if who.seat else None)
     return await hall.commit(room.id, check, seen_seq=room.seq)
 
@@ -433,6 +446,7 @@ async def chat(
     if channel not in ("plenary", "team", "bilateral"):
         raise ApiError(422, "invalid", f"no channel {channel!r}")
     text = clean_text(text, hall.settings.chat_max_chars)
+    slow_down(hall, seat.id, "chat")
     return await hall.commit(room.id, chat_check(channel, text, to_team, seat=seat), seen_seq=None)
 
 

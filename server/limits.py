@@ -104,3 +104,32 @@ class GuessLimiter:
         if len(self._misses) > 10_000:  # forget idle addresses so memory stays bounded
             for key in [k for k, v in self._misses.items() if not v][:5_000]:
                 del self._misses[key]
+
+
+class SeatLimiter:
+    """A token bucket per seat and kind (chat, actions): `burst` at once, then
+    `per_minute` on average. One seat flooding the chat pushed a view to every socket per
+    message; now the flood gets 429s and everyone else's history stays."""
+
+    def __init__(self, per_minute: dict[str, float], burst: dict[str, float]) -> None:
+        self.per_minute = per_minute
+        self.burst = burst
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def take(self, seat: str, kind: str) -> float:
+        """Take one token for `seat`; 0 if it may act now, else the seconds to wait."""
+        rate = self.per_minute[kind] / 60.0
+        burst = self.burst[kind]
+        now = time.monotonic()
+        tokens, at = self._buckets.get((seat, kind), (burst, now))
+        tokens = min(burst, tokens + (now - at) * rate)
+        if tokens < 1.0:
+            self._buckets[(seat, kind)] = (tokens, now)
+            return (1.0 - tokens) / rate if rate > 0 else 60.0
+        self._buckets[(seat, kind)] = (tokens - 1.0, now)
+        if len(self._buckets) > 50_000:  # full buckets hold nothing worth keeping
+            for key in [k for k, (t, _) in self._buckets.items() if t >= self.burst[k[1]] - 1][
+                :25_000
+            ]:
+                del self._buckets[key]
+        return 0.0

@@ -42,6 +42,7 @@ from game_rules.errors import RuleError
 from game_rules.state import Phase
 from server.db import is_database_fault
 from server.errors import ApiError, Conflict, DatabaseUnavailable, not_found
+from server.limits import SeatLimiter
 from server.live import Connection, Hub, encode
 from server.models import ActionRecord, ChatMessage, Game, Player, Snapshot
 from server.room import (
@@ -115,6 +116,11 @@ class GameHall:
         self.settings = settings
         self.hub = hub
         self.rooms: dict[str, GameRoom] = {}
+        self.seat_limits = SeatLimiter(
+            {"chat": settings.chat_per_minute, "action": settings.actions_per_minute},
+            {"chat": settings.chat_burst, "action": settings.actions_burst},
+        )
+        """how fast one seat may chat and act (bots and the facilitator are not limited)."""
         self.set_aside: dict[str, str] = {}
         """games that failed to load, with why: their screens say so, the rest go on."""
         self._loading: dict[str, asyncio.Lock] = {}

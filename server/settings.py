@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         default=15.0, description="seconds one send may take before the connection is dropped"
     )
     chat_max_chars: int = Field(default=500, ge=1, le=4000)
+    chat_per_minute: float = Field(
+        default=30, gt=0, description="chat messages one seat may send per minute on average"
+    )
+    chat_burst: int = Field(default=20, ge=1, description="chat messages one seat may send at once")
+    actions_per_minute: float = Field(
+        default=120, gt=0, description="game actions one seat may take per minute on average"
+    )
+    actions_burst: int = Field(
+        default=20, ge=1, description="game actions one seat may take at once"
+    )
     chat_history: int = Field(default=200, description="messages kept in views")
     join_failures_per_minute: int = Field(
         default=10, description="wrong join codes one address may try per minute"
