@@ -24,7 +24,7 @@ from server.errors import ApiError, DatabaseUnavailable
 from server.limits import GuessLimiter, RequestSizeLimit
 from server.live import Hub, register_renderer
 from server.rooms import GameHall
-from server.security import CrossSiteGuard
+from server.security import CrossSiteGuard, SecurityHeaders
 from server.settings import Settings
 from web import render
 from web.i18n import LanguageMiddleware
@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.join_limiter = GuessLimiter(settings.join_failures_per_minute)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(CrossSiteGuard, allowed_origins=trusted_origins(settings))
+    app.add_middleware(SecurityHeaders)
     # Phones on conference wifi: pages and htmx go compressed (websockets are not touched).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     # The reader's language for every page, fragment and socket (Accept-Language, ?lang=).

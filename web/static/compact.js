@@ -178,6 +178,16 @@
     if (e.target.name === "scenario") scenarioTeams();
   });
 
+  /* 3d. a form sent well is emptied (in this file, not an inline handler: the pages'
+     Content-Security-Policy allows scripts from /static only) -------------------------- */
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.target && e.target.closest && e.target.closest("form[data-reset-on-success]");
+    if (!form || !e.detail.successful) return;
+    if (form.getAttribute("data-reset-on-success") !== "text") { form.reset(); return; }
+    var boxes = form.querySelectorAll("textarea");  // the chat keeps its channel
+    for (var i = 0; i < boxes.length; i++) boxes[i].value = "";
+  });
+
   function ready() { tick(); budget(); scenarioTeams(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
