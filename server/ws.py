@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -118,11 +119,25 @@ async def game_socket(ws: WebSocket, game_id: str) -> None:
     }
     conn.offer(json.dumps(welcome), full_view=False)
     await hall.attach(room, conn)
+    expiry = asyncio.create_task(_close_at_expiry(ws, conn, room.expires_at(who)))
     try:
         await _receive(ws, hall, room, who, conn, limit)
     finally:
+        expiry.cancel()
         hall.hub.remove(conn)
         await conn.stop()
+
+
+async def _close_at_expiry(ws: WebSocket, conn: Connection, expires_at: float) -> None:
+    """An open socket does not outlive its token: at expiry it is closed like a socket
+    that came with an expired token (4401)."""
+    await asyncio.sleep(max(0.0, expires_at - time.time()))
+    with contextlib.suppress(Exception):
+        await ws.send_text(
+            json.dumps({"type": "error", "error": "unauthorised", "message": "the token expired"})
+        )
+        await ws.close(4401, "the token expired")
+    conn.closed.set()
 
 
 def _int(value: str | None) -> int | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,19 @@ async def test_a_seat_joined_after_the_games_tokens_expired_gets_a_live_token(
     assert r.json()["player_id"] == seat["player_id"]
     # The game's own tokens did expire.
     assert (await table.teams["union"].get("/api/games/{g}/me")).status_code == 401
+
+
+async def test_an_open_socket_is_closed_when_its_token_expires(
+    start_server: Callable[..., Any],
+) -> None:
+    server = await start_server(token_ttl_hours=1 / 3600)  # one second
+    b = server.browser()
+    try:
+        await b.create_game(scenario="mediterranean")
+        tab = await b.open_tab()
+        await tab.until(lambda m: m.get("type") == "view")
+        await tab.wait_closed()
+        assert any(m.get("error") == "unauthorised" for m in tab.messages), tab.messages
+        assert (await b.get("/api/games/{g}/view")).status_code == 401
+    finally:
+        await b.close()
