@@ -52,6 +52,7 @@ from server.schemas import (
     TeamInfo,
     TimerChange,
 )
+from server.security import client_address, limit_game_creation
 from server.settings import Settings
 from web.words import words
 
@@ -144,9 +145,14 @@ async def list_scenarios() -> list[ScenarioInfo]:
 
 @router.post("/games", response_model=GameCreated, status_code=201, responses=ERRORS)
 async def create_game(
-    hall: Hall, settings: Config, response: Response, spec: Annotated[GameCreate, Body()]
+    hall: Hall,
+    settings: Config,
+    request: Request,
+    response: Response,
+    spec: Annotated[GameCreate, Body()],
 ) -> GameCreated:
     """Create a game; the answer holds the facilitator's and the projector's tokens."""
+    limit_game_creation(request)
     new = await commands.create_game(
         hall,
         scenario=spec.scenario,
@@ -171,7 +177,7 @@ async def create_game(
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request, settings_of(request).trusted_proxies)
 
 
 async def _room_by_code(hall: GameHall, request: Request, code: str) -> GameRoom:

@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.trusted_origins = trusted_origins(settings)
     app.state.join_limiter = GuessLimiter(settings.join_failures_per_minute)
+    app.state.create_limiter = GuessLimiter(settings.games_per_hour, window=3600.0)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(CrossSiteGuard, allowed_origins=trusted_origins(settings))
     app.add_middleware(SecurityHeaders)

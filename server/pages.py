@@ -48,7 +48,12 @@ from server.schemas import (
     TeamChoice,
     TimerChange,
 )
-from server.security import check_form_token, form_token
+from server.security import (
+    check_form_token,
+    client_address,
+    form_token,
+    limit_game_creation,
+)
 from web import forms, render, screens
 from web.charts import qr_svg
 from web.debrief import debrief
@@ -193,6 +198,7 @@ async def start_game(request: Request, hall: Hall) -> Response:
     if not errors:
         try:
             spec = GameCreate.model_validate(spec_data)
+            limit_game_creation(request)
             new = await commands.create_game(
                 hall,
                 scenario=spec.scenario,
@@ -237,7 +243,7 @@ async def start_game(request: Request, hall: Hall) -> Response:
 
 
 async def _room_by_code(request: Request, hall: GameHall, code: str) -> GameRoom:
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, request.app.state.settings.trusted_proxies)
     return await commands.find_game(hall, request.app.state.join_limiter, client, code)
 
 

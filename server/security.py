@@ -246,3 +246,37 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+# --- who is asking: the client's address ---------------------------------------------------
+
+
+def client_address(request: Request, trusted_proxies: list[str]) -> str:
+    """The address limits count against. Behind a reverse proxy every request comes from
+    the proxy: `X-Forwarded-For` is believed only from the proxies in `trusted_proxies`,
+    and the address taken is the last one a trusted proxy did not add (a client can write
+    anything at the start of the header)."""
+    peer = request.client.host if request.client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if address not in trusted_proxies:
+            return address
+    return peer
+
+
+def limit_game_creation(request: Request) -> None:
+    """At most `games_per_hour` new games per client address: games cost memory and
+    anyone may create one without a credential."""
+    settings = request.app.state.settings
+    limiter = request.app.state.create_limiter
+    client = client_address(request, settings.trusted_proxies)
+    wait = limiter.retry_after(client)
+    if wait:
+        exc = ApiError(
+            429, "too_many_games", f"too many new games from this address: wait {wait:.0f} s"
+        )
+        exc.retry_after = wait
+        raise exc
+    limiter.miss(client)

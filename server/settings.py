@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     join_failures_per_minute: int = Field(
         default=10, description="wrong join codes one address may try per minute"
     )
+    games_per_hour: int = Field(
+        default=30, ge=1, description="new games one client address may create per hour"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses of reverse proxies whose X-Forwarded-For is believed "
+        '(JSON list, e.g. ["127.0.0.1"]); limits then count the forwarded client address',
+    )
     token_ttl_hours: float = Field(default=72.0, description="lifetime of every token")
     snapshot_every: int = Field(default=50, ge=1, description="actions between snapshots")
     max_players_per_game: int = Field(default=200, ge=1)

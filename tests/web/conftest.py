@@ -44,7 +44,12 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db_url = f"sqlite:///{folder / 'compact.db'}"
     upgrade(db_url)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "COMPACT_JOIN_FAILURES_PER_MINUTE": "100"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "COMPACT_JOIN_FAILURES_PER_MINUTE": "100",
+        "COMPACT_GAMES_PER_HOUR": "10000",
+    }
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(
         [
