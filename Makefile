@@ -19,15 +19,18 @@ run: install
 	$(BIN)/compact serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 ## Lint, type-check and run every test (browser tests install Debian's Chromium first).
+## The rules' tests are pure and run on both cores; the server's and the browser's share
+## databases and ports and run in one process.
 test: install
 	@if [ -x scripts/install-browser-deps ]; then scripts/install-browser-deps; fi
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n 2 tests/rules
+	$(BIN)/pytest -p no:cacheprovider tests/server tests/web
 
 ## The rules engine's tests alone: seconds, no services needed.
 test-fast: install
-	$(BIN)/pytest -p no:cacheprovider tests/rules -q
+	$(BIN)/pytest -p no:cacheprovider -n 2 tests/rules -q
 
 lint: install
 	$(BIN)/ruff check .
