@@ -35,6 +35,7 @@ REFUSALS: dict[str, str] = {
     "too_long": N_("This is too long."),
     "too_many_attempts": N_("Too many attempts: wait a moment."),
     "busy": N_("The server is busy: try again."),
+    "too_many_games": N_("Too many new games from here: wait a while."),
     "game_unavailable": N_("This game cannot be loaded right now: tell the facilitator."),
     "csrf": N_("This form is out of date: reload the page and send it again."),
     "invalid_scenario": N_("This scenario file cannot be used."),
