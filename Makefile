@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast lint bench bench-server messages clean
+.PHONY: install run test test-properties test-fast lint bench bench-server messages clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Compact needs Python 3.11 or newer")'
@@ -25,8 +25,12 @@ test: install
 	@if [ -x scripts/install-browser-deps ]; then scripts/install-browser-deps; fi
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -p no:cacheprovider -n 2 tests/rules
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist worksteal tests/rules
 	$(BIN)/pytest -p no:cacheprovider tests/server tests/web
+
+## The termination property on the full 1,000 seeds of every scenario (a few minutes).
+test-properties: install
+	COMPACT_TERMINATION_SEEDS=1000 $(BIN)/pytest -p no:cacheprovider -n 2 --dist worksteal tests/rules/test_bot_termination.py -q
 
 ## The rules engine's tests alone: seconds, no services needed.
 test-fast: install
