@@ -206,3 +206,8 @@ async def seat_table(
         await fac.act({"kind": "start_game"})
         await fac.act({"kind": "advance_phase"})
     return Table(fac, teams, game)
+
+
+async def log_length(facilitator: Browser) -> int:
+    """How many entries the game's log holds: what a refused request must leave as it was."""
+    return len((await facilitator.get("/api/games/{g}/export")).json()["log"])

@@ -10,14 +10,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.server.conftest import LiveServer
-from tests.server.players import WAIT, Browser, Tab, seat_table
+from tests.server.players import WAIT, Browser, Tab, log_length, seat_table
 
 EVIL = "http://127.0.0.1:1"  # another port of the same host: same site, other origin
-
-
-async def _log_length(fac: Browser) -> int:
-    r = await fac.get("/api/games/{g}/export")
-    return len(r.json()["log"])
 
 
 def _cookie_only(b: Browser) -> dict[str, str]:
@@ -30,7 +25,7 @@ async def test_form_posts_from_another_origin_are_refused(
     table = await seat_table(browsers)
     fac, union = table.facilitator, table.teams["union"]
     g = table.game_id
-    before = await _log_length(fac)
+    before = await log_length(fac)
     attempts = [
         (union, f"/games/{g}/play/chat", {"to": "plenary", "text": "forged"}),
         (union, f"/games/{g}/play/act", {"kind": "set_ready", "ready": "1"}),
@@ -48,7 +43,7 @@ async def test_form_posts_from_another_origin_are_refused(
         headers={"origin": EVIL},
     )
     assert r.status_code == 403, r.text
-    assert await _log_length(fac) == before
+    assert await log_length(fac) == before
 
 
 async def test_a_form_post_needs_its_pages_csrf_token(
@@ -57,7 +52,7 @@ async def test_a_form_post_needs_its_pages_csrf_token(
     table = await seat_table(browsers)
     fac, union = table.facilitator, table.teams["union"]
     g = table.game_id
-    before = await _log_length(fac)
+    before = await log_length(fac)
     same = {"origin": server.url}
     r = await union.http.post(f"/games/{g}/play/chat", data={"text": "no token"}, headers=same)
     assert r.status_code == 403 and "reload" in r.text, r.text
@@ -67,7 +62,7 @@ async def test_a_form_post_needs_its_pages_csrf_token(
         headers={**same, "x-csrf-token": "0" * 32},
     )
     assert r.status_code == 403, r.text
-    assert await _log_length(fac) == before
+    assert await log_length(fac) == before
     # The play page carries the token; with it the same post goes through.
     page = (await union.http.get(f"/games/{g}/play")).text
     token = page.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]
@@ -84,7 +79,7 @@ async def test_a_form_post_needs_its_pages_csrf_token(
         f"/games/{g}/play/chat", data={"text": "hi", "csrf_token": token}, headers=same
     )
     assert r.status_code == 403, r.text
-    assert await _log_length(fac) == before + 2
+    assert await log_length(fac) == before + 2
 
 
 async def test_bearer_clients_and_same_origin_pages_are_unaffected(

@@ -14,13 +14,9 @@ from sqlalchemy import Engine, event
 from game_rules.library import SCENARIO_DIR
 from server.db import is_sqlite
 from tests.server.conftest import LiveServer
-from tests.server.players import Browser, seat_table
+from tests.server.players import Browser, log_length, seat_table
 
 MEDITERRANEAN = (SCENARIO_DIR / "mediterranean.yaml").read_text(encoding="utf-8")
-
-
-async def _log_length(fac: Browser) -> int:
-    return len((await fac.get("/api/games/{g}/export")).json()["log"])
 
 
 async def test_a_scenario_nested_too_deeply_is_a_422(browsers: Callable[[], Browser]) -> None:
@@ -63,7 +59,7 @@ async def test_nan_and_infinity_are_refused_in_uploads_and_actions(
     await fac.act({"kind": "start_game"})
     for _ in range(3):  # to implementation
         await fac.act({"kind": "advance_phase"})
-    before = await _log_length(fac)
+    before = await log_length(fac)
     for bad in (float("nan"), float("inf")):
         body = json.dumps(
             {"kind": "implement", "compliance": {}, "policies": {"border_enforcement": bad}}
@@ -74,7 +70,7 @@ async def test_nan_and_infinity_are_refused_in_uploads_and_actions(
             headers={**union.auth, "content-type": "application/json"},
         )
         assert r.status_code in (400, 422), r.text
-    assert await _log_length(fac) == before
+    assert await log_length(fac) == before
 
 
 def _spoil_first_number(text: str, number: str) -> str:
@@ -100,14 +96,14 @@ async def test_actions_have_strict_types(
 ) -> None:
     table = await seat_table(browsers)
     union, fac = table.teams["union"], table.facilitator
-    before = await _log_length(fac)
+    before = await log_length(fac)
     r = await union.post("/api/games/{g}/actions", action)
     assert r.status_code == 422, r.text
     tab = await union.open_tab()
     await tab.send({"type": "action", "action": action, "request_id": "x"})
     reply = await tab.until(lambda m: m.get("request_id") == "x")
     assert reply["type"] == "error", reply
-    assert await _log_length(fac) == before
+    assert await log_length(fac) == before
 
 
 async def test_the_builder_form_takes_any_numbers(
@@ -172,7 +168,7 @@ async def test_a_read_only_database_is_a_503_that_changes_nothing_and_recovers(
     table = await seat_table(browsers)
     fac, union = table.facilitator, table.teams["union"]
     g = table.game_id
-    before = await _log_length(fac)
+    before = await log_length(fac)
     view_before = (await union.get("/api/games/{g}/view")).json()
     engine = server.app.state.engine
     with read_only(engine):
@@ -207,5 +203,5 @@ async def test_a_read_only_database_is_a_503_that_changes_nothing_and_recovers(
     view = (await union.get("/api/games/{g}/view")).json()
     assert view["seq"] == view_before["seq"] + 1 and not view["view"]["paused"]
     assert [m["text"] for m in view["chat"]][-1] == "back"
-    assert await _log_length(fac) == before + 1
+    assert await log_length(fac) == before + 1
     assert (await browsers().http.post("/api/games", json={})).status_code == 201
