@@ -660,10 +660,20 @@ class Scenario(_Strict):
         ]
         teams = [t for t in self.teams if t.id in keep]
         gone = {t.id for t in self.teams} - keep
+        # An event's effects on teams and corridors no longer in play have nothing to act
+        # on (a drought on a route that is not played); an event left with no effect is
+        # not drawn at all, rather than drawn as news that changes nothing.
+        present = keep | {c.id for c in corridors} | {"all"}
+        deck = []
+        for card in self.events.deck:
+            effects = [e.model_dump() for e in card.effects if e.target in present]
+            if effects:
+                deck.append({**card.model_dump(), "effects": effects})
         data = {
             **self.model_dump(),
             "teams": [t.model_dump() for t in teams],
             "corridors": [c.model_dump() for c in corridors],
+            "events": {**self.events.model_dump(), "deck": deck},
         }
         if self.deal_levels is not None:
             data["deal_levels"] = [

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from game_rules.actions import TermType
@@ -209,3 +211,35 @@ def test_rounding_within_a_millionth_is_tolerated() -> None:
     data = copy.deepcopy(MED)
     data["teams"][0]["mandate"]["objectives"][0]["weight"] += 5e-7
     parse_scenario(data)
+
+
+@pytest.mark.parametrize("name", ["full_table", "mediterranean", "refugee_compact", "bilateral"])
+def test_every_subset_of_teams_with_a_corridor_can_be_played(name: str) -> None:
+    """A facilitator may pick any teams that share a corridor; events lose their effects
+    on the teams and routes left out, and an event with nothing left to act on goes."""
+    full = load_scenario(name)
+    ids = [t.id for t in full.teams]
+    for n in range(2, len(ids) + 1):
+        for chosen in itertools.combinations(ids, n):
+            keep = set(chosen)
+            has_route = any(
+                c.origin in keep and c.destination in keep and (c.transit in keep or not c.transit)
+                for c in full.corridors
+            )
+            if not has_route:
+                with pytest.raises(ValidationError, match="corridors"):
+                    full.restricted_to(list(chosen))
+                continue
+            sc = full.restricted_to(list(chosen))
+            present = keep | {c.id for c in sc.corridors} | {"all"}
+            assert all(e.target in present for card in sc.events.deck for e in card.effects)
+
+
+def test_a_full_table_without_riverland_keeps_the_events_that_still_act() -> None:
+    full = load_scenario("full_table")
+    sc = full.restricted_to(["nordland", "coastland", "sahelia"])
+    cards = {card.id: card for card in sc.events.deck}
+    assert "conflict_escalation" not in cards  # Riverland's war: nothing left to act on
+    assert [e.target for e in cards["drought"].effects] == ["sahel_north", "sahelia"]
+    assert [e.target for e in cards["diaspora_investment"].effects] == ["sahelia"]
+    assert "media_panic" not in cards  # Westmark's public, not in play

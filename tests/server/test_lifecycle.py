@@ -30,6 +30,34 @@ async def test_unknown_scenario_and_unknown_team_are_clear_4xx(browsers) -> None
     assert r.status_code == 422 and "corridors" in r.json()["message"]
 
 
+async def test_a_full_table_game_with_a_subset_of_teams_is_created_and_played(browsers) -> None:
+    fac = browsers()
+    # Two of the full table's events act on Riverland or its route: with Riverland left
+    # out they lose those effects instead of refusing the game.
+    game = await fac.create_game(
+        scenario="full_table", teams=["nordland", "coastland", "sahelia"], rounds=1
+    )
+    assert game["game_id"]
+    r = await fac.http.put(f"/api/games/{fac.game_id}/bots", json={"seconds": 0}, headers=fac.auth)
+    assert r.status_code == 200, r.text
+    for team in ("nordland", "coastland", "sahelia"):
+        r = await fac.http.put(
+            f"/api/games/{fac.game_id}/bots/{team}",
+            json={"strategy": "reciprocator"},
+            headers=fac.auth,
+        )
+        assert r.status_code == 200, r.text
+    tab = await fac.open_tab()
+    await fac.act({"kind": "start_game"})
+    ended = await tab.until(lambda m: m["type"] == "view" and m["view"]["phase"] == "ended", 60)
+    assert {t["id"] for t in ended["view"]["teams"]} == {"nordland", "coastland", "sahelia"}
+    # No corridor among the chosen teams: a clear 4xx, no game.
+    r = await fac.http.post(
+        "/api/games", json={"scenario": "full_table", "teams": ["nordland", "westmark"]}
+    )
+    assert r.status_code == 422 and "corridors" in r.json()["message"]
+
+
 async def test_get_of_a_join_link_takes_no_seat(browsers) -> None:
     fac = browsers()
     game = await fac.create_game()
