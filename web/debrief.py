@@ -57,9 +57,12 @@ class AgreementRecord:
 @dataclass(frozen=True)
 class Debrief:
     rows: list[dict[str, Any]]
-    """Per team, best score first: id, name, colour, score, batna, gain."""
+    """Per team, best score first: id, name, colour, score (the game's: mean of the
+    rounds), last (the last round's score, as the results list shows it), batna, gain."""
     total: dict[str, float]
     agreements: list[AgreementRecord]
+    counts: dict[str, int]
+    """Agreements by where they stand at the end (`agreement_counts`)."""
     kept_share: float | None
     """Mean delivered compliance over every commitment and round (None: none)."""
     order: list[str]
@@ -83,7 +86,8 @@ def debrief(v: dict[str, Any], d: dict[str, Any], *, facilitator: bool = False) 
     v = localised(v)  # the scenario's names in the reader's language
     teams = {t["id"]: t for t in v["teams"]}
     names = {tid: t["name"] for tid, t in teams.items()}
-    rows = score_rows(teams, d["outcomes"])
+    history = v.get("history") or []
+    rows = score_rows(teams, d["outcomes"], (history[-1].get("scores") or {}) if history else {})
     agreements = [agreement_record(a, names) for a in d["agreements"]]
     delivered = [
         k["true"] if k["true"] is not None else k["seen"]
@@ -95,6 +99,7 @@ def debrief(v: dict[str, Any], d: dict[str, Any], *, facilitator: bool = False) 
         rows=rows,
         total={k: sum(r[k] for r in rows) for k in ("score", "batna", "gain")},
         agreements=agreements,
+        counts=agreement_counts(agreements),
         kept_share=kept_share,
         order=[names[t] for t in teams],
         trust_rows=trust_rows(v, d["trust"], names),
@@ -115,13 +120,42 @@ def debrief(v: dict[str, Any], d: dict[str, Any], *, facilitator: bool = False) 
 
 
 def score_rows(
-    teams: dict[str, dict[str, Any]], report: dict[str, dict[str, float]]
+    teams: dict[str, dict[str, Any]],
+    report: dict[str, dict[str, float]],
+    last: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
+    """Per team its game score (the mean of its round scores, what the BATNA and the gain
+    are measured in) beside its last round's score (what the results list shows), so the
+    two figures a room sees are both there and labelled (issue 10)."""
+    last = last or {}
     rows = [
-        {"id": tid, "name": t["name"], "colour": t["colour"], **report[tid]}
+        {"id": tid, "name": t["name"], "colour": t["colour"], "last": last.get(tid), **report[tid]}
         for tid, t in teams.items()
     ]
     return sorted(rows, key=lambda r: -r["score"])
+
+
+KEPT_STATUSES = ("active", "completed")
+"""Agreements that took effect and still stood at the end (in force or run their course)."""
+
+
+def agreement_counts(agreements: list[AgreementRecord]) -> dict[str, int]:
+    """Signed; of them in force or completed, awaiting a new government's ratification,
+    withdrawn or lapsed; and kept: in force or completed with every giver's delivery (as
+    this audience may know it) honoured in full. An agreement awaiting ratification is
+    signed but not kept (issue 10 counted it as both)."""
+    by = {
+        st: sum(1 for a in agreements if a.status == st)
+        for st in ("active", "completed", "awaiting_ratification", "withdrawn", "lapsed")
+    }
+    kept = sum(
+        1
+        for a in agreements
+        if a.status in KEPT_STATUSES
+        and a.kept
+        and all((k.true if k.true is not None else k.seen) >= HONOURED_IN_FULL for k in a.kept)
+    )
+    return {"signed": len(agreements), "kept": kept, **by}
 
 
 def agreement_record(a: dict[str, Any], names: dict[str, str]) -> AgreementRecord:
