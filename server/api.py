@@ -52,7 +52,7 @@ from server.schemas import (
     TeamInfo,
     TimerChange,
 )
-from server.security import client_address, limit_game_creation
+from server.security import browser_id, client_address, limit_game_creation
 from server.settings import Settings
 from web.words import words
 
@@ -181,7 +181,8 @@ def _client(request: Request) -> str:
 
 
 async def _room_by_code(hall: GameHall, request: Request, code: str) -> GameRoom:
-    return await commands.find_game(hall, request.app.state.join_limiter, _client(request), code)
+    limiter = request.app.state.join_limiter
+    return await commands.find_game(hall, limiter, _client(request), browser_id(request), code)
 
 
 @router.get("/join/{code}", response_model=GameInfo, responses=ERRORS)

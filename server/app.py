@@ -21,10 +21,10 @@ from game_rules.errors import RuleError, StaleVersion
 from server import api, bots, pages, ws
 from server.db import check_migrated, is_database_fault, make_engine
 from server.errors import ApiError, DatabaseUnavailable
-from server.limits import GuessLimiter, RequestSizeLimit
+from server.limits import GuessLimiter, JoinLimiter, RequestSizeLimit
 from server.live import Hub, register_renderer
 from server.rooms import GameHall
-from server.security import CrossSiteGuard, SecurityHeaders
+from server.security import BrowserIds, CrossSiteGuard, SecurityHeaders
 from server.settings import Settings
 from web import render
 from web.i18n import LanguageMiddleware
@@ -141,10 +141,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hall = hall
     app.state.engine = engine
     app.state.trusted_origins = trusted_origins(settings)
-    app.state.join_limiter = GuessLimiter(settings.join_failures_per_minute)
+    app.state.join_limiter = JoinLimiter(
+        settings.join_failures_per_minute, settings.join_failures_per_address_per_minute
+    )
     app.state.create_limiter = GuessLimiter(settings.games_per_hour, window=3600.0)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(CrossSiteGuard, allowed_origins=trusted_origins(settings))
+    app.add_middleware(BrowserIds, secure=settings.cookie_secure)
     app.add_middleware(SecurityHeaders)
     # Phones on conference wifi: pages and htmx go compressed (websockets are not touched).
     app.add_middleware(GZipMiddleware, minimum_size=1024)

@@ -25,7 +25,7 @@ from game_rules.bots import STRATEGIES
 from game_rules.scenario import Scenario, ScenarioError, parse_scenario_text
 from game_rules.state import Phase
 from server.errors import ApiError, forbidden, not_found
-from server.limits import GuessLimiter
+from server.limits import JoinLimiter
 from server.room import (
     BOT_PREFIX,
     BotSeat,
@@ -172,16 +172,21 @@ async def create_game(
     return NewGame(room, fac, proj)
 
 
-async def find_game(hall: GameHall, limiter: GuessLimiter, client: str, code: str) -> GameRoom:
-    """The game of a join code; wrong codes from one client are limited (guessing)."""
-    wait = limiter.retry_after(client)
+async def find_game(
+    hall: GameHall, limiter: JoinLimiter, address: str, browser: str, code: str
+) -> GameRoom:
+    """The game of a join code. Wrong codes are limited per browser and per address; a
+    browser the server knows has its code looked up before the address's limit decides,
+    so others' wrong codes at the same address never lock it out (`JoinLimiter`)."""
+    limiter.register(browser, address)
+    wait = limiter.before_lookup(browser, address)
     if wait:
         exc = ApiError(429, "too_many_attempts", f"too many wrong codes: wait {wait:.0f} s")
         exc.retry_after = wait
         raise exc
     room = await hall.find_by_code(code)
     if room is None:
-        limiter.miss(client)
+        limiter.wrong(browser, address)
         raise not_found("game with that code")
     return room
 

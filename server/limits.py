@@ -1,10 +1,13 @@
-"""Limits at the edge: request body size, and how fast one address may guess join codes."""
+"""Limits at the edge: request body size, and how fast one browser or address may guess join
+codes."""
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import deque
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -79,9 +82,12 @@ class RequestSizeLimit:
 class GuessLimiter:
     """At most `per_minute` wrong join codes per client address in any 60 seconds."""
 
-    def __init__(self, per_minute: int, window: float = 60.0) -> None:
+    def __init__(
+        self, per_minute: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.per_minute = per_minute
         self.window = window
+        self.clock = clock
         self._misses: dict[str, deque[float]] = {}
 
     def _recent(self, client: str, now: float) -> deque[float]:
@@ -92,18 +98,87 @@ class GuessLimiter:
 
     def retry_after(self, client: str) -> float:
         """Seconds until `client` may guess again; 0 if it may now."""
-        now = time.monotonic()
+        now = self.clock()
         misses = self._recent(client, now)
         if len(misses) < self.per_minute:
             return 0.0
         return max(0.1, misses[0] + self.window - now)
 
     def miss(self, client: str) -> None:
-        now = time.monotonic()
+        now = self.clock()
         self._recent(client, now).append(now)
         if len(self._misses) > 10_000:  # forget idle addresses so memory stays bounded
             for key in [k for k, v in self._misses.items() if not v][:5_000]:
                 del self._misses[key]
+
+
+class JoinLimiter:
+    """Wrong join codes, counted per browser and, with a much higher ceiling, per address.
+
+    A conference behind one NAT is one address: with one budget per address a few typos
+    locked everyone out of the right code. Now the tiers are:
+
+    - per browser (an anonymous random id in a cookie, `compact_client`, or an API
+      client's own): `per_browser` wrong codes in `window` seconds, then that browser
+      gets 429 for every code, the right one too: it is its own mistakes it waits for;
+    - per address: `per_address` wrong codes in `window`, then codes from browsers the
+      server does not know yet are refused before they are looked up (a brute force
+      sheds its cookie every guess). A browser it knows is still asked for its code
+      first, so the right one gets in whatever others mistyped. A browser is known when
+      its id was issued at least `window` seconds ago, and was among the first
+      `per_address` ids issued to its address in a window; it stops being known at its
+      first wrong code while its address is over the ceiling. So a guesser gains at most
+      `per_address` guesses a window from ids it made beforehand, on top of the
+      `per_address` wrong codes of the tier itself (docs/operations.md has the figures).
+    """
+
+    def __init__(
+        self,
+        per_browser: int,
+        per_address: int,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.window = window
+        self.clock = clock
+        self.browsers = GuessLimiter(per_browser, window, clock)
+        self.addresses = GuessLimiter(per_address, window, clock)
+        self._new_ids = GuessLimiter(per_address, window, clock)
+        self._known_from: dict[str, float] = {}
+        """browser id → when it is known (monotonic); inf: never (over the mint budget)."""
+
+    def register(self, browser: str, address: str) -> None:
+        """The first time this process sees `browser` (issued now, or sent by a client)."""
+        if browser in self._known_from:
+            return
+        now = self.clock()
+        if self._new_ids.retry_after(address):
+            self._known_from[browser] = math.inf  # ids made in bulk earn no standing
+        else:
+            self._new_ids.miss(address)
+            self._known_from[browser] = now + self.window
+        if len(self._known_from) > 100_000:  # bounded memory: the oldest ids go first
+            for key in list(self._known_from)[:50_000]:
+                del self._known_from[key]
+
+    def known(self, browser: str) -> bool:
+        return self._known_from.get(browser, math.inf) <= self.clock()
+
+    def before_lookup(self, browser: str, address: str) -> float:
+        """Seconds to wait before this browser may try a code at all; 0 if it may now."""
+        wait = self.browsers.retry_after(browser)
+        if wait:
+            return wait
+        if self.known(browser):
+            return 0.0  # its code is looked up first; a wrong one is counted then
+        return self.addresses.retry_after(address)
+
+    def wrong(self, browser: str, address: str) -> None:
+        """Count a wrong code against the browser and its address."""
+        if self.addresses.retry_after(address):
+            self._known_from[browser] = math.inf  # a guess made over the ceiling: no more
+        self.browsers.miss(browser)
+        self.addresses.miss(address)
 
 
 class SeatLimiter:

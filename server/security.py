@@ -7,13 +7,15 @@ applies the same rule.
 from __future__ import annotations
 
 import hmac
+import re
+import secrets
 import unicodedata
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import ApiError
@@ -264,6 +266,57 @@ def client_address(request: Request, trusted_proxies: list[str]) -> str:
         if address not in trusted_proxies:
             return address
     return peer
+
+
+BROWSER_COOKIE = "compact-browser"
+"""An anonymous random id per browser, for the join-code limit only. It proves nothing and
+opens nothing (so the cross-site guard, which looks for `compact_` credentials, ignores
+it); a browser that drops it is a new browser, which the per-address tier catches."""
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+JOIN_PATHS = ("/join", "/api/join")
+
+
+class BrowserIds:
+    """Give every request to the join doors this browser's id (`browser_id`), and a new
+    browser its cookie with the answer, whatever route or error answers."""
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not path.startswith(JOIN_PATHS):
+            await self.app(scope, receive, send)
+            return
+        sent = Request(scope).cookies.get(BROWSER_COOKIE, "")
+        new = not _BROWSER_ID.fullmatch(sent)
+        browser = secrets.token_urlsafe(16) if new else sent
+        scope.setdefault("state", {})["browser_id"] = browser
+        cookie = Response()
+        cookie.set_cookie(
+            BROWSER_COOKIE,
+            browser,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
+        set_cookie = [(k, v) for k, v in cookie.raw_headers if k == b"set-cookie"]
+
+        async def with_cookie(message: Message) -> None:
+            if new and message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *set_cookie]}
+            await send(message)
+
+        await self.app(scope, receive, with_cookie)
+
+
+def browser_id(request: Request) -> str:
+    """This browser's id for the join-code limit (set by `BrowserIds`)."""
+    return str(getattr(request.state, "browser_id", "") or "no-cookie")
 
 
 def limit_game_creation(request: Request) -> None:

@@ -49,7 +49,13 @@ class Settings(BaseSettings):
     )
     chat_history: int = Field(default=200, description="messages kept in views")
     join_failures_per_minute: int = Field(
-        default=10, description="wrong join codes one address may try per minute"
+        default=10, ge=1, description="wrong join codes one browser may try per minute"
+    )
+    join_failures_per_address_per_minute: int = Field(
+        default=100,
+        ge=1,
+        description="wrong join codes from one client address per minute before only "
+        "browsers the server already knows may still try theirs",
     )
     games_per_hour: int = Field(
         default=30, ge=1, description="new games one client address may create per hour"

@@ -30,6 +30,7 @@ from server.schemas import (
     JoinRequest,
 )
 from server.security import (
+    browser_id,
     client_address,
     limit_game_creation,
 )
@@ -123,11 +124,16 @@ async def start_game(request: Request, hall: Hall) -> Response:
 
 async def _room_by_code(request: Request, hall: GameHall, code: str) -> GameRoom:
     client = client_address(request, request.app.state.settings.trusted_proxies)
-    return await commands.find_game(hall, request.app.state.join_limiter, client, code)
+    limiter = request.app.state.join_limiter
+    return await commands.find_game(hall, limiter, client, browser_id(request), code)
 
 
 @router.get("/join", response_class=HTMLResponse)
 async def join_page(request: Request) -> HTMLResponse:
+    # The browser is known from its first visit: by the time its code is typed, others'
+    # wrong codes at its address no longer stand in its way (server.limits.JoinLimiter).
+    client = client_address(request, request.app.state.settings.trusted_proxies)
+    request.app.state.join_limiter.register(browser_id(request), client)
     return page(request, "join.html", code="", game=None, errors={}, seat=None)
 
 
