@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from game_rules import load_scenario, shipped_scenarios
 from game_rules.actions import FACILITATOR_ACTIONS, Action, Actor
 from game_rules.bots import STRATEGIES
-from game_rules.scenario import Scenario, ScenarioError, parse_scenario_text
+from game_rules.scenario import YAML_LOADER, Scenario, ScenarioError, parse_scenario_text
 from game_rules.state import Phase
 from server.errors import ApiError, forbidden, not_found
 from server.limits import JoinLimiter
@@ -85,7 +85,7 @@ def uploaded_scenario(text: str, source: str = "uploaded scenario") -> Scenario:
     """A facilitator's own scenario file, refused with the CLI's messages when invalid."""
     try:
         # Aliases let a few lines of YAML stand for a huge tree: not from strangers.
-        if any(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text)):
+        if any(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=YAML_LOADER)):
             raise ApiError(
                 422,
                 "invalid_scenario",
