@@ -380,7 +380,10 @@ class Evaluator:
         self.round = self.base.round
         self.duration = self.base.scenario.rounds - self.round + 1
         self._shared = _shared(self.base)
-        self.batna = game_scores(_play_out(_fork(self.base, self._shared), ()))
+        self.batna_run = _play_out(_fork(self.base, self._shared), ())
+        """The game played out without the deal (its rounds' records: a scoresheet's
+        per-objective comparison)."""
+        self.batna = game_scores(self.batna_run)
 
     def value(self, terms: Sequence[TermSpec]) -> DealValue:
         """The deal signed now by the teams its terms name, and honoured.
@@ -391,26 +394,39 @@ class Evaluator:
         re-ratifies the deal if its support allows. Every team keeps its policies. Terms
         the rules refuse raise the rules' error.
         """
+        return self.play(terms)[0]
+
+    def play(
+        self, terms: Sequence[TermSpec], *, durations: bool = False
+    ) -> tuple[DealValue, GameState]:
+        """`value`, with the game as played out under the deal (the no-deal run when the
+        deal is not signed). With `durations`, each term runs for its own duration (at
+        most to the end of the game), as a proposal on the table would: a scoresheet."""
         terms = [t for t in terms if t.amount > 0]
         if not terms:
-            return DealValue(dict(self.batna), dict(self.batna), True, self.round)
+            return DealValue(dict(self.batna), dict(self.batna), True, self.round), self.batna_run
         s = _fork(self.base, self._shared)
         order = [t.id for t in s.scenario.teams]
         named = {t.giver for t in terms} | {t.receiver for t in terms}
         parties = [t for t in order if t in named]
-        specs = [t.model_copy(update={"duration": self.duration}) for t in terms]
+        specs = [
+            t.model_copy(
+                update={"duration": min(t.duration, self.duration) if durations else self.duration}
+            )
+            for t in terms
+        ]
         perform(s, Actor.of_team(parties[0]), Propose(parties=parties, terms=specs))
         proposal = s.proposals[f"p{s.counters['p']}"]
         try:
             for party in parties[1:]:
                 perform(s, Actor.of_team(party), Accept(proposal_id=proposal.id))
         except RatificationFailed:
-            return DealValue(dict(self.batna), dict(self.batna), False, self.round)
+            return DealValue(dict(self.batna), dict(self.batna), False, self.round), self.batna_run
         if proposal.agreement_id is None:
-            return DealValue(dict(self.batna), dict(self.batna), False, self.round)
+            return DealValue(dict(self.batna), dict(self.batna), False, self.round), self.batna_run
         honoured = [t.id for t in s.agreements[proposal.agreement_id].terms]
-        scores = game_scores(_play_out(s, honoured, proposal.agreement_id))
-        return DealValue(scores, dict(self.batna), True, self.round)
+        run = _play_out(s, honoured, proposal.agreement_id)
+        return DealValue(game_scores(run), dict(self.batna), True, self.round), run
 
 
 def evaluate(state: GameState, terms: Sequence[TermSpec]) -> DealValue:

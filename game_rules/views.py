@@ -32,7 +32,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from game_rules import records as R
+from game_rules.actions import PolicyChoice
 from game_rules.rulebook import cost_formula, decision_cost, term_cost
+from game_rules.scenario import Direction, DomesticPolitics, Mandate, Objective
 from game_rules.state import Agreement, Decision, GameState, Phase, ProposalStatus
 
 PUBLIC_INDICATORS = frozenset(
@@ -262,6 +264,112 @@ def record_json(record: R.Record) -> dict[str, Any]:
 def records_for(records: list[R.Record], audience: Audience) -> list[dict[str, Any]]:
     """The records of one action that `audience` (its caller) may read, as JSON."""
     return [record_json(r) for r in records if may_read(r, audience)]
+
+
+# --- the state as a team may know it: the scoresheet's input -----------------------------
+
+AMPLE_TREASURY = 1e12
+"""A partner's treasury as a team may assume it: enough to pay for what it honours."""
+
+_STAND_IN_GOAL = Objective(
+    indicator="support", weight=1.0, direction=Direction.higher_is_better, target=100, worst=0
+)
+"""A partner's goal as far as a team knows it: none in particular (its scores are noise)."""
+
+
+def known_state(state: GameState, team: str) -> GameState:
+    """A copy of `state` holding only what `team` may know, every secret of the others
+    replaced by a public or neutral stand-in: what the scoresheet values deals on.
+
+    Kept: the world (scenario, corridors, model, published stocks), the team's own state
+    whole, the public record (agreements, observed compliance, coercion, events in play,
+    support and governments), the proposals the team is party to, the trust it gives and
+    receives. Replaced, for every other team: its mandate and domestic politics (a
+    stand-in goal; support stays where it is and the government stands), its treasury
+    (ample: it can pay for what it honours), its policies (the scenario's starting ones),
+    this round's decision (none yet: defaults), its past decisions, the true compliance
+    of what it gave (what was observed), the scores (until revealed) and private
+    indicators of its rounds, the trust between other teams (the scenario's initial
+    trust), the proposals the team is not party to (and their count in the ids). The
+    future is unknown to everyone: no new event is drawn. The scenario's translations
+    are left out (they translate every team's texts; valuing needs none). A monitoring
+    organisation keeps the true compliance it sees.
+
+    The proof that nothing else leaks is in the tests: changing any of the replaced
+    secrets of another team leaves this state unchanged.
+    """
+    if team not in state.teams:
+        raise KeyError(f"no team {team!r}")
+    s = state.model_copy(deep=True)
+    sc = state.scenario
+    monitor = sc.team(team).monitor
+    others = [t for t in s.teams if t != team]
+    neutral_goal = [_STAND_IN_GOAL]
+    specs = []
+    for spec in sc.teams:
+        if spec.id == team:
+            specs.append(spec)
+            continue
+        politics = DomesticPolitics(
+            initial=state.teams[spec.id].support,
+            threshold=0,
+            responsiveness=0,
+            after_fall=50,
+            drivers=neutral_goal,
+        )
+        specs.append(
+            spec.model_copy(
+                update={
+                    "mandate": Mandate(objectives=neutral_goal),
+                    "support": politics,
+                }
+            )
+        )
+    events = sc.events.model_copy(update={"draws_per_round": 0.0, "deck": []})
+    s.scenario = sc.model_copy(update={"teams": specs, "events": events, "translations": {}})
+    s.pending_events = []
+    observed: dict[str, float] = {}
+    for kept in s.compliance:
+        if kept.giver != team and not monitor:
+            kept.true_compliance = kept.observed_compliance
+        observed[kept.term_id] = kept.observed_compliance
+    for tid in others:
+        ts = s.teams[tid]
+        start = PolicyChoice(**sc.team(tid).policies.model_dump())
+        ts.mandate = list(neutral_goal)
+        ts.treasury = AMPLE_TREASURY
+        ts.policies = start
+        ts.decision = None
+        ts.last_compliance = {
+            term: observed[term] for term in ts.last_compliance if term in observed
+        }
+        for decisions in s.decisions_log:
+            if tid in decisions:
+                decisions[tid] = Decision(compliance={}, policies=start, defaulted=True)
+    initial = sc.initial_trust
+    for a, row in s.trust.items():
+        for b in row:
+            if team not in (a, b):
+                row[b] = initial
+    s.proposals = {pid: p for pid, p in s.proposals.items() if team in p.parties}
+    # Proposal ids count every proposal of the game; the next one is numbered from what
+    # the team has seen, so others' unseen proposals leave no trace here.
+    seen = [*s.proposals, *(ag.proposal_id for ag in s.agreements.values())]
+    s.counters["p"] = max((int(p[1:]) for p in seen if p[1:].isdigit()), default=0)
+    me = Audience.of_team(team)
+    s.news = [n for n in s.news if may_read(n, me)]
+    for rec in s.history:
+        for tid in others:
+            if not state.scores_revealed:
+                rec.scores[tid] = 0.0
+            rec.indicators[tid] = {
+                k: v for k, v in rec.indicators[tid].items() if k in PUBLIC_INDICATORS
+            }
+        for a, row in rec.trust.items():
+            for b in row:
+                if team not in (a, b):
+                    row[b] = initial
+    return s
 
 
 # --- what the server keeps beside the state: chat, bots, the join code -------------------

@@ -75,6 +75,7 @@ def builder_context(
         "hints": AMOUNT_HINTS,
         "visa_levels": VISA_LEVELS,
         "bots": doc.get("bots") or {},
+        "phase": v.get("phase"),
     }
 
 

@@ -7,16 +7,16 @@ No game logic lives here. Forms get a fragment back (a message next to the form 
 caused it, or the re-rendered form), never JSON. Live updates are the websocket's
 `?format=html`, which `web.render` provides and the app registers at start-up.
 
-One module a screen (`entry`, `play`, `console`, `projector`); `base` holds what they
+One module a screen (`entry`, `play`, `scoresheet`, `console`, `projector`); `base` holds what they
 share. A new screen gets its own module, included here.
 """
 
 from fastapi import APIRouter
 
-from server.pages import console, entry, play, projector
+from server.pages import console, entry, play, projector, scoresheet
 
 router = APIRouter(include_in_schema=False)
-for part in (entry, play, console, projector):
+for part in (entry, play, scoresheet, console, projector):
     # the routes themselves, not a nested router: each keeps its HTML error handling, and
     # the fuzz test and the app see one flat list
     router.routes.extend(part.router.routes)
