@@ -39,6 +39,7 @@ from server.rooms import GameHall
 from server.schemas import (
     MAX_SCENARIO_CHARS,
     Accepted,
+    AdmissionIn,
     AnnouncementIn,
     ChatIn,
     GameCreate,
@@ -261,6 +262,13 @@ async def place_waiting(hall: Hall, room: Room, who: Facilitator) -> Placed:
     return Placed(
         placed=[{"player_id": s.id, "name": s.name, "team": s.team or ""} for s in placed]
     )
+
+
+@router.put("/games/{game_id}/admission", response_model=Accepted, responses=ERRORS)
+async def admission(hall: Hall, room: Room, who: Facilitator, body: AdmissionIn) -> Accepted:
+    """Whether newcomers choose their team in the lobby or wait for the facilitator."""
+    outcome = await commands.set_admission(hall, room, who, body.mode)
+    return _accepted(room, outcome, who)
 
 
 @router.delete("/games/{game_id}/players/{player_id}", response_model=Accepted, responses=ERRORS)

@@ -232,7 +232,7 @@ async def join(
         if len(room.active_seats()) >= most:
             raise ApiError(409, "full", "this game is full")
         check_name_free(room, name)
-        seated = team if room.state.phase is Phase.lobby else None
+        seated = team if _chooses_own_team(room) else None
         payload = {"name": name, "team": seated, "token_hash": token_hash(token)}
         return LogEntry("join", "player", payload, seated, player_id)
 
@@ -259,6 +259,12 @@ async def change_team(
                 "teams_fixed",
                 "teams are fixed once the game has started: the facilitator places you",
             )
+        if by.role == "player" and not _chooses_own_team(room):
+            raise ApiError(
+                409,
+                "admission_approval",
+                "in this game the facilitator places every new participant: wait a moment",
+            )
         return LogEntry(
             "team_change",
             by.role,
@@ -272,9 +278,15 @@ async def change_team(
     return outcome
 
 
+def _chooses_own_team(room: GameRoom) -> bool:
+    """In the lobby, unless the facilitator lets nobody in without placing them."""
+    return room.state.phase is Phase.lobby and room.admission == "open"
+
+
 def waiting_seats(room: GameRoom) -> list[Seat]:
-    """Seats that joined after the start and wait for the facilitator to place them."""
-    if room.state.phase is Phase.lobby:
+    """Seats without a team that wait for the facilitator to place them: after the start,
+    or in the lobby once the facilitator places every newcomer."""
+    if _chooses_own_team(room):
         return []
     return [s for s in room.active_seats() if s.team is None]
 
@@ -313,6 +325,22 @@ async def remove_player(hall: GameHall, room: GameRoom, by: Principal, player_id
     outcome = await hall.commit(room.id, check, seen_seq=None)
     await follow_seat(hall, room, room.seats[player_id])
     return outcome
+
+
+async def set_admission(hall: GameHall, room: GameRoom, by: Principal, mode: str) -> Outcome:
+    """ "approval": every new seat waits for the facilitator (a removal sets it, so the
+    removed cannot walk back in from another window); "open": newcomers choose their team
+    in the lobby again."""
+    require_facilitator(by)
+    if mode not in ("open", "approval"):
+        raise ApiError(422, "invalid", "admission is 'open' or 'approval'")
+
+    def check(room: GameRoom, now: float) -> LogEntry:
+        if room.state.phase is Phase.ended:
+            raise ApiError(409, "ended", "this game has ended")
+        return LogEntry("admission", "facilitator", {"mode": mode})
+
+    return await hall.commit(room.id, check, seen_seq=None)
 
 
 async def follow_seat(hall: GameHall, room: GameRoom, seat: Seat) -> None:

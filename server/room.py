@@ -6,8 +6,8 @@ command's check has accepted an entry, and on load, over the log after a snapsho
 game rebuilt from the database is the game that was played.
 
 Kinds of entry: the rules engine's actions (`ENGINE_KINDS`), and the server's own:
-`join`, `team_change`, `player_removed`, `chat`, `announcement`, `timer`, `bot_seat`,
-`bot_pace` (`create` is the snapshot at seq 0).
+`join`, `team_change`, `player_removed`, `admission`, `chat`, `announcement`, `timer`,
+`bot_seat`, `bot_pace` (`create` is the snapshot at seq 0).
 """
 
 from __future__ import annotations
@@ -203,6 +203,10 @@ class GameRoom:
         self.chat: deque[ChatLine] = deque(maxlen=chat_history * 4)
         self.bots: dict[str, BotSeat] = {}
         self.bot_pace = bot_pace
+        self.admission = "open"
+        """"open": a newcomer chooses a team in the lobby; "approval": every new seat waits
+        for the facilitator to place it. A removal sets it: a removed person who comes back
+        from a private window is a new seat the facilitator sees waiting."""
         self.deadline: float | None = None
         """UNIX time the current phase ends; None: no timer running"""
         self.paused_remaining: float | None = None
@@ -290,6 +294,7 @@ class GameRoom:
             "players": players,
             "bots": bots_seen(self.state, audience, {t: b.strategy for t, b in self.bots.items()}),
             "bot_pace": self.bot_pace,
+            "admission": self.admission,
             "chat": chat,
             "view": view(self.state, audience),
             "debrief": self.debrief(audience),
@@ -333,6 +338,7 @@ class GameRoom:
                 ],
                 "bots": {t: b.strategy for t, b in self.bots.items()},
                 "bot_pace": self.bot_pace,
+                "admission": self.admission,
                 "deadline": self.deadline,
                 "paused_remaining": self.paused_remaining,
             },
@@ -347,6 +353,7 @@ class GameRoom:
         for team, name in data["bots"].items():
             self.bots[team] = _bot_seat(self, team, name)
         self.bot_pace = data["bot_pace"]
+        self.admission = data.get("admission", "open")  # snapshots from before it: open
         self.deadline = data["deadline"]
         self.paused_remaining = data["paused_remaining"]
 
@@ -391,6 +398,12 @@ def _fold_team_change(room: GameRoom, entry: LogEntry) -> None:
 
 def _fold_player_removed(room: GameRoom, entry: LogEntry) -> None:
     room.seats[entry.payload["player_id"]].removed = True
+    # Nothing binds a person to a browser: the door closes behind whoever was removed.
+    room.admission = "approval"
+
+
+def _fold_admission(room: GameRoom, entry: LogEntry) -> None:
+    room.admission = entry.payload["mode"]
 
 
 def _fold_chat(room: GameRoom, entry: LogEntry) -> None:
@@ -441,6 +454,7 @@ _FOLDS: dict[str, Callable[[GameRoom, LogEntry], None]] = {
     "join": _fold_join,
     "team_change": _fold_team_change,
     "player_removed": _fold_player_removed,
+    "admission": _fold_admission,
     "chat": _fold_chat,
     "announcement": _fold_announcement,
     "timer": _fold_timer,

@@ -96,6 +96,13 @@ class TeamChoice(_In):
     team: TeamId | None
 
 
+class AdmissionIn(_In):
+    mode: Literal["open", "approval"] = Field(
+        description="open: newcomers choose a team in the lobby; approval: every new seat "
+        "waits for the facilitator to place it (a removal sets it)"
+    )
+
+
 class ChatIn(_In):
     channel: Literal["plenary", "team", "bilateral"]
     text: Annotated[str, Field(min_length=1, max_length=4000)]

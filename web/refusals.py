@@ -40,6 +40,7 @@ REFUSALS: dict[str, str] = {
     "csrf": N_("This form is out of date: reload the page and send it again."),
     "invalid_scenario": N_("This scenario file cannot be used."),
     "teams_fixed": N_("Teams are fixed once the game has started: the facilitator places you."),
+    "admission_approval": N_("The facilitator places every new participant: wait a moment."),
     "too_many_messages": N_("Too many messages in a short time: wait a moment."),
     "too_many_actions": N_("Too many actions in a short time: wait a moment."),
     "database_unavailable": N_("The game cannot be saved just now: nothing changed, try again."),

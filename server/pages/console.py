@@ -89,7 +89,16 @@ async def _announce(hall: GameHall, room: GameRoom, who: Principal, form: Any) -
     return _("Announced on every screen.")
 
 
+async def _admission(hall: GameHall, room: GameRoom, who: Principal, form: Any) -> str:
+    mode = str(form.get("mode", ""))
+    await commands.set_admission(hall, room, who, mode)
+    if mode == "open":
+        return _("Newcomers choose their team again.")
+    return _("New participants now wait for you to place them.")
+
+
 CONSOLE_OPS: dict[str, Callable[[GameHall, GameRoom, Principal, Any], Awaitable[str]]] = {
+    "admission": _admission,
     "inject": _inject,
     "timer": _timer,
     "announce": _announce,

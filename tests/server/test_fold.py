@@ -25,6 +25,7 @@ SERVER_KINDS = {
     "join",
     "team_change",
     "player_removed",
+    "admission",
     "chat",
     "announcement",
     "timer",
@@ -45,6 +46,7 @@ def picture(room: GameRoom) -> dict[str, Any]:
         "chat": [c.public() for c in room.chat],
         "bots": {t: b.strategy for t, b in room.bots.items()},
         "bot_pace": room.bot_pace,
+        "admission": room.admission,
         "deadline": room.deadline,
         "paused_remaining": room.paused_remaining,
     }
@@ -71,6 +73,10 @@ async def play_every_kind(make: Callable[[], Browser]) -> Table:
     assert r.status_code == 200, r.text
     r = await fac.http.delete(
         f"/api/games/{fac.game_id}/players/{extra.player_id}", headers=fac.auth
+    )
+    assert r.status_code == 200, r.text
+    r = await fac.http.put(
+        f"/api/games/{fac.game_id}/admission", json={"mode": "open"}, headers=fac.auth
     )
     assert r.status_code == 200, r.text
     r = await fac.http.put(f"/api/games/{fac.game_id}/bots", json={"seconds": 0}, headers=fac.auth)

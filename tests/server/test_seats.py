@@ -93,6 +93,47 @@ async def test_a_removed_seat_cannot_come_back_by_joining_again(
     assert not any(n.startswith("Mallory") for n in names)
 
 
+async def test_a_removed_player_cannot_walk_back_into_the_lobby_from_a_private_window(
+    server: LiveServer, browsers: Callable[[], Browser]
+) -> None:
+    """Nothing binds a person to a browser, so the removal closes the door: after it,
+    every new seat waits for the facilitator, who sees it and lets it in or not; the
+    console reopens the door with one button."""
+    fac = browsers()
+    game = await fac.create_game(scenario="mediterranean", seed=5)
+    code, g = game["join_code"], game["game_id"]
+    mallory, bea = browsers(), browsers()
+    await mallory.join(code, "Mallory", "union")
+    await bea.join(code, "Bea", "union")
+    r = await fac.http.delete(f"/api/games/{g}/players/{mallory.player_id}", headers=fac.auth)
+    assert r.status_code == 200, r.text
+    # A private window, another name, still before the start.
+    private = browsers()
+    seat = await private.join(code, "Mal", "union")
+    assert seat["team"] is None and seat["waiting"] is True, seat
+    r = await private.post("/api/games/{g}/me/team", {"team": "union"})
+    assert r.status_code == 409 and r.json()["error"] == "admission_approval", r.text
+    assert (await private.get("/api/games/{g}/view")).json()["audience"] == "observer"
+    page = (await private.http.get(f"/games/{g}/play")).text
+    assert "Waiting for a team" in page and "Take this team" not in page
+    # Seated people stay where they are; the facilitator sees who waits, and decides.
+    assert (await bea.get("/api/games/{g}/me")).json()["team"] == "union"
+    console = (await fac.http.get(f"/games/{g}/console")).text
+    assert "They wait for you to let them in" in console and "Mal" in console
+    assert "Let newcomers choose their team" in console
+    r = await fac.http.delete(f"/api/games/{g}/players/{private.player_id}", headers=fac.auth)
+    assert r.status_code == 200, r.text
+    # The console's button opens the door again: newcomers choose their team.
+    token = console.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]
+    r = await fac.http.post(
+        f"/games/{g}/console/do",
+        data={"op": "admission", "mode": "open"},
+        headers={"origin": server.url, "x-csrf-token": token},
+    )
+    assert r.status_code == 200 and "choose their team again" in r.text, r.text
+    assert (await browsers().join(code, "Cleo", "sahelia"))["team"] == "sahelia"
+
+
 async def test_the_same_browser_gets_its_own_seat_back(browsers: Callable[[], Browser]) -> None:
     table = await seat_table(browsers)
     union = table.teams["union"]
