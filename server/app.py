@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from game_rules.errors import RuleError, StaleVersion
-from server import api, bots, pages, ws
+from server import api, api_tables, bots, pages, ws
 from server.db import check_migrated, is_database_fault, make_engine
 from server.errors import ApiError, DatabaseUnavailable
 from server.limits import GuessLimiter, JoinLimiter, RequestSizeLimit
@@ -200,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(bots.router)
+    app.include_router(api_tables.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=render.STATIC_DIR), name="static")

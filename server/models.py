@@ -8,6 +8,9 @@
 - `snapshots`: the game at some seq (the rules state, and the room's seats, chat, bots and
   timer), so loading need not fold the whole log.
 - `chat_messages`: chat and announcements, each written with the log entry that carries it.
+- `sessions` and `session_tables`: parallel tables, several games of one scenario and seed
+  run as one session from one console (`server/sessions.py`); each game keeps its own log,
+  join code and tokens, the session only groups them.
 """
 
 from __future__ import annotations
@@ -95,3 +98,28 @@ class ChatMessage(SQLModel, table=True):
     author: str = Field(max_length=40)
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(True)))
+
+
+class GameSession(SQLModel, table=True):
+    """Several games ("tables") of one scenario and seed, run side by side."""
+
+    __tablename__ = "sessions"
+
+    id: str = Field(primary_key=True, max_length=32)
+    title: str = Field(default="", max_length=120)
+    scenario_id: str = Field(max_length=64)
+    seed: int
+    facilitator_token_hash: str = Field(max_length=64)
+    tokens_expire_at: float = Field(description="UNIX time after which the session's token fails")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(True)))
+
+
+class SessionTable(SQLModel, table=True):
+    """One game of a session, by its number in the room (1, 2, …)."""
+
+    __tablename__ = "session_tables"
+    __table_args__ = (UniqueConstraint("session_id", "number", name="uq_session_tables_number"),)
+
+    session_id: str = Field(foreign_key="sessions.id", primary_key=True, max_length=32)
+    game_id: str = Field(foreign_key="games.id", primary_key=True, max_length=32, unique=True)
+    number: int

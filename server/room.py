@@ -7,7 +7,7 @@ game rebuilt from the database is the game that was played.
 
 Kinds of entry: the rules engine's actions (`ENGINE_KINDS`), and the server's own:
 `join`, `team_change`, `player_removed`, `admission`, `chat`, `announcement`, `timer`,
-`bot_seat`, `bot_pace` (`create` is the snapshot at seq 0).
+`bot_seat`, `bot_pace`, `replay` (`create` is the snapshot at seq 0).
 """
 
 from __future__ import annotations
@@ -211,6 +211,8 @@ class GameRoom:
         """UNIX time the current phase ends; None: no timer running"""
         self.paused_remaining: float | None = None
         """seconds left on the timer while the game is paused"""
+        self.replay_round: int | None = None
+        """the round the facilitator replays on the projector (0: the start); None: live"""
         # Kept by the hall, not folded:
         self.lock: Any = None
         self.broken = False
@@ -298,6 +300,7 @@ class GameRoom:
             "chat": chat,
             "view": view(self.state, audience),
             "debrief": self.debrief(audience),
+            "replay": self.replay_round,
         }
         self._docs[key] = (self.seq, doc)
         return doc
@@ -341,6 +344,7 @@ class GameRoom:
                 "admission": self.admission,
                 "deadline": self.deadline,
                 "paused_remaining": self.paused_remaining,
+                "replay_round": self.replay_round,
             },
             separators=(",", ":"),
         )
@@ -356,6 +360,7 @@ class GameRoom:
         self.admission = data.get("admission", "open")  # snapshots from before it: open
         self.deadline = data["deadline"]
         self.paused_remaining = data["paused_remaining"]
+        self.replay_round = data.get("replay_round")  # absent in snapshots before replays
 
     def _add_seat(self, seat: Seat) -> None:
         self.seats[seat.id] = seat
@@ -450,6 +455,10 @@ def _fold_bot_pace(room: GameRoom, entry: LogEntry) -> None:
     room.bot_pace = float(entry.payload["seconds"])
 
 
+def _fold_replay(room: GameRoom, entry: LogEntry) -> None:
+    room.replay_round = entry.payload["round"]
+
+
 _FOLDS: dict[str, Callable[[GameRoom, LogEntry], None]] = {
     "join": _fold_join,
     "team_change": _fold_team_change,
@@ -460,6 +469,7 @@ _FOLDS: dict[str, Callable[[GameRoom, LogEntry], None]] = {
     "timer": _fold_timer,
     "bot_seat": _fold_bot_seat,
     "bot_pace": _fold_bot_pace,
+    "replay": _fold_replay,
 }
 
 

@@ -196,7 +196,7 @@ class ProjectorScreen(Screen):
 
     layout: ClassVar[Layout] = Layout(
         bar=("big_status", "audience_mark"),
-        top=("proj_join", "debrief"),
+        top=("proj_replay", "proj_join", "debrief"),
         columns=(("proj_map", "proj_headlines", "proj_scores", "proj_agreements"),),
         bottom=("proj_ticker",),
         grid="proj-grid",

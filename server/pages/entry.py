@@ -22,6 +22,7 @@ from server.pages.base import (
     set_cookie,
     whoami,
 )
+from server.pages.tables import start_session
 from server.room import GameRoom
 from server.rooms import GameHall
 from server.schemas import (
@@ -34,6 +35,7 @@ from server.security import (
     client_address,
     limit_game_creation,
 )
+from server.sessions import MAX_TABLES
 from web import forms, screens
 from web.i18n import _
 
@@ -67,6 +69,15 @@ async def _uploaded_scenario(form: Any) -> tuple[str, dict[str, str]]:
         return "", {"scenario_file": _("The file is not text (UTF-8): is it the YAML file?")}
 
 
+def _tables(form: Any, errors: dict[str, str]) -> int:
+    """How many parallel tables the start form asks for (1: a single game)."""
+    raw = str(form.get("tables", "") or "1").strip()
+    if raw.isdigit() and 1 <= int(raw) <= MAX_TABLES:
+        return int(raw)
+    errors["tables"] = _("From 1 to {n} tables.", n=MAX_TABLES)
+    return 1
+
+
 @router.post("/start", response_class=HTMLResponse)
 async def start_game(request: Request, hall: Hall) -> Response:
     form = await request.form()
@@ -75,10 +86,13 @@ async def start_game(request: Request, hall: Hall) -> Response:
     errors |= more
     file_problems: list[str] = []
     response = RedirectResponse("/", status_code=303)
+    tables = _tables(form, errors)
     if not errors:
         try:
             spec = GameCreate.model_validate(spec_data)
             limit_game_creation(request)
+            if tables > 1:
+                return await start_session(request, hall, spec, tables)
             new = await commands.create_game(
                 hall,
                 scenario=spec.scenario,

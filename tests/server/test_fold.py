@@ -31,6 +31,7 @@ SERVER_KINDS = {
     "timer",
     "bot_seat",
     "bot_pace",
+    "replay",
 }
 
 
@@ -49,6 +50,7 @@ def picture(room: GameRoom) -> dict[str, Any]:
         "admission": room.admission,
         "deadline": room.deadline,
         "paused_remaining": room.paused_remaining,
+        "replay_round": room.replay_round,
     }
 
 
@@ -88,6 +90,8 @@ async def play_every_kind(make: Callable[[], Browser]) -> Table:
     )
     assert r.status_code == 200, r.text
     await fac.act({"kind": "start_game"})
+    r = await fac.http.put(f"/api/games/{fac.game_id}/replay", json={"round": 0}, headers=fac.auth)
+    assert r.status_code == 200, r.text  # the projector shows the start
 
     # The bot plays coastland until it has made a move of its own; then it is taken back.
     async def bot_moved() -> None:
