@@ -171,6 +171,7 @@ class BotTable:
                 room,
                 facilitator,
                 f"The bot playing {name} stopped after an error: {name} is in people's hands.",
+                record={"kind": "bot_handed_back", "team": team},
             )
         except (RuleError, ApiError) as exc:
             seat = room.bots.get(team)

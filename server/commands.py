@@ -483,13 +483,22 @@ async def chat(
     return await hall.commit(room.id, chat_check(channel, text, to_team, seat=seat), seen_seq=None)
 
 
-async def announce(hall: GameHall, room: GameRoom, who: Principal, text: str) -> Outcome:
-    """A message from the facilitator to every screen."""
+async def announce(
+    hall: GameHall,
+    room: GameRoom,
+    who: Principal,
+    text: str,
+    record: dict[str, Any] | None = None,
+) -> Outcome:
+    """A message from the facilitator to every screen. The server's own announcements
+    carry a `record` (data the web layer says in each reader's language) beside `text`,
+    their English for API clients."""
     require_facilitator(who)
     text = clean_text(text, hall.settings.chat_max_chars)
+    payload: dict[str, Any] = {"text": text} if record is None else {"text": text, "record": record}
 
     def check(room: GameRoom, now: float) -> LogEntry:
-        return LogEntry("announcement", "facilitator", {"text": text})
+        return LogEntry("announcement", "facilitator", payload)
 
     return await hall.commit(room.id, check, seen_seq=None)
 

@@ -83,9 +83,17 @@ class ChatLine:
     text: str
     at: float
     player_id: str | None = None
+    record: dict[str, Any] | None = None
+    """the server's own announcement as data (`bot_handed_back`, …): the web layer says
+    it in the reader's language (`web/words.py`); `text` is its English for API clients."""
+
+    def row(self) -> list[Any]:
+        """The line in a snapshot: its fields in order (a record only where there is one)."""
+        row = [self.seq, self.channel, self.team, self.to_team, self.author, self.text, self.at]
+        return [*row, self.player_id, *([self.record] if self.record is not None else [])]
 
     def public(self) -> dict[str, Any]:
-        return {
+        line = {
             "seq": self.seq,
             "channel": self.channel,
             "team": self.team,
@@ -95,6 +103,9 @@ class ChatLine:
             "text": self.text,
             "at": self.at,
         }
+        if self.record is not None:
+            line["record"] = self.record
+        return line
 
 
 @dataclass
@@ -335,10 +346,7 @@ class GameRoom:
                     [s.id, s.name, s.team, s.token_hash, s.removed, s.joined_at]
                     for s in self.seats.values()
                 ],
-                "chat": [
-                    [c.seq, c.channel, c.team, c.to_team, c.author, c.text, c.at, c.player_id]
-                    for c in self.chat
-                ],
+                "chat": [c.row() for c in self.chat],
                 "bots": {t: b.strategy for t, b in self.bots.items()},
                 "bot_pace": self.bot_pace,
                 "admission": self.admission,
@@ -434,8 +442,10 @@ def _fold_chat(room: GameRoom, entry: LogEntry) -> None:
 
 
 def _fold_announcement(room: GameRoom, entry: LogEntry) -> None:
-    text = entry.payload["text"]
-    room.chat.append(ChatLine(entry.seq, "announcement", None, None, "Facilitator", text, entry.at))
+    text, record = entry.payload["text"], entry.payload.get("record")
+    room.chat.append(
+        ChatLine(entry.seq, "announcement", None, None, "Facilitator", text, entry.at, None, record)
+    )
 
 
 def _fold_timer(room: GameRoom, entry: LogEntry) -> None:

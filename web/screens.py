@@ -317,8 +317,16 @@ CHANNEL_NAMES = {"plenary": N_("Plenary"), "team": N_("Team"), "announcement": N
 
 
 def chat_lines(lines: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
-    """The newest chat first, each with where it was said in words."""
-    return [{**line, "where": _where(line, names)} for line in reversed(lines[-CHAT_SHOWN:])]
+    """The newest chat first, each with where it was said in words; the server's own
+    announcements (a `record`) said in the reader's language."""
+    return [
+        {
+            **line,
+            "where": _where(line, names),
+            **({"text": words(line["record"], names)} if line.get("record") else {}),
+        }
+        for line in reversed(lines[-CHAT_SHOWN:])
+    ]
 
 
 def _where(line: dict[str, Any], names: dict[str, str]) -> str:

@@ -133,6 +133,15 @@ _SENTENCES: dict[str, Callable[[Record, Callable[[str], str]], str]] = {
 }
 
 
+_SERVER_SENTENCES: dict[str, Callable[[Record, Callable[[str], str]], str]] = {
+    # The server's own announcements (server/room.py `ChatLine.record`), not the rules'.
+    "bot_handed_back": lambda r, n: _(
+        "The bot playing {team} stopped after an error: {team} is in people's hands.",
+        team=n(r["team"]),
+    ),
+}
+
+
 def words(record: Record, names: Mapping[str, str]) -> str:
     """One sentence saying what `record` records, in the reader's language; `names` maps
     team ids to the names the reader knows them by."""
@@ -140,7 +149,8 @@ def words(record: Record, names: Mapping[str, str]) -> str:
     def name(team_id: str) -> str:
         return names.get(team_id, team_id)
 
-    sentence = _SENTENCES.get(str(record.get("kind")))
+    kind = str(record.get("kind"))
+    sentence = _SENTENCES.get(kind) or _SERVER_SENTENCES.get(kind)
     if sentence is None:
         return _("Something happened ({kind})", kind=record.get("kind"))
     return sentence(record, name)
@@ -148,3 +158,5 @@ def words(record: Record, names: Mapping[str, str]) -> str:
 
 KINDS = frozenset(_SENTENCES)
 """The record kinds that have a sentence (a test checks every record type is here)."""
+SERVER_KINDS = frozenset(_SERVER_SENTENCES)
+"""The server's announcement records that have a sentence."""

@@ -50,6 +50,18 @@ async def test_a_failing_bot_is_handed_back_and_the_others_go_on(
             and any(t["id"] == "sahelia" and t["ready"] for t in m["view"]["teams"])
         )
     )
+    # The announcement is a record, said in each reader's language on the pages.
+    last_view = [m for m in tab.messages if m.get("type") == "view"][-1]
+    lines = [c for c in last_view["chat"] if c["channel"] == "announcement"]
+    assert lines[-1]["record"] == {"kind": "bot_handed_back", "team": "union"}, lines
+    expected = {
+        "en": "stopped after an error:",
+        "fr": "s’est arrêté après une erreur :",
+        "ar": "توقّف بعد خطأ:",
+    }
+    for lang, words in expected.items():
+        page = (await fac.http.get(f"/games/{fac.game_id}/console?lang={lang}")).text
+        assert words in page, (lang, words)
     failed = [r for r in caplog.records if r.name == "compact.bots" and r.exc_info]
     assert failed, [r.getMessage() for r in caplog.records]
     assert fac.game_id in failed[0].getMessage() and "union" in failed[0].getMessage()

@@ -96,3 +96,17 @@ def test_variants_differ_in_words() -> None:
 def test_an_unknown_team_id_is_shown_as_it_is() -> None:
     r = records.GovernmentFell(round=1, team="atlantis")
     assert "atlantis" in words(record_json(r), NAMES)
+
+
+def test_the_servers_announcements_are_said_in_every_language() -> None:
+    from web.i18n import speaking
+    from web.words import SERVER_KINDS
+
+    assert "bot_handed_back" in SERVER_KINDS
+    said = set()
+    for lang in ("en", "fr", "ar"):
+        with speaking(lang):
+            sentence = words({"kind": "bot_handed_back", "team": "union"}, NAMES)
+        assert "The Union" in sentence and "{" not in sentence, (lang, sentence)
+        said.add(sentence)
+    assert len(said) == 3, said  # not English three times
