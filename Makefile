@@ -23,6 +23,7 @@ run: install
 ## databases and ports and run in one process.
 test: install
 	@if [ -x scripts/install-browser-deps ]; then scripts/install-browser-deps; fi
+	@if [ -x scripts/install-test-deps ]; then scripts/install-test-deps; fi
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -p no:cacheprovider -n 2 --dist worksteal tests/rules

@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await hall.start()
         try:
             await hall.resume_timers()
         except ApiError as exc:  # the database is down: games load on demand later
@@ -196,7 +197,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["operations"])
     async def health() -> dict[str, Any]:
-        return {"ok": True, "games_loaded": len(hall.rooms), "connections": hub.count()}
+        return {
+            "ok": True,
+            "games_loaded": len(hall.rooms),
+            "games_driven": sum(hall.drives(g) for g in hall.rooms),
+            "games_unloaded": hall.unloaded,
+            "connections": hub.count(),
+        }
 
     app.include_router(api.router)
     app.include_router(bots.router)

@@ -56,6 +56,8 @@ class BotTable:
         room.moved.set()
         if not room.bots or room.state.phase is Phase.ended or self.hall.closing:
             return
+        if not self.hall.drives(room.id):
+            return  # another instance holds the game's lease: its bots play there
         task = self.tasks.get(room.id)
         if task is None or task.done():
             task = asyncio.create_task(self._drive(room.id), name=f"bots-{room.id}")
@@ -80,6 +82,8 @@ class BotTable:
                 continue
             if not room.bots or room.state.phase is Phase.ended:
                 return
+            if not self.hall.drives(game_id) or self.hall.rooms.get(game_id) is not room:
+                return  # the lease went elsewhere, or the room left memory
             room.moved.clear()
             wait = await self._turn(room)
             if wait is None:

@@ -231,6 +231,10 @@ class GameRoom:
         self.moved: Any = None
         self.debrief_report: dict[str, dict[str, float]] | None = None
         """after the end: the no-agreement replay's report, computed once off the lock"""
+        self.known_seq = 0
+        """the newest seq another instance announced for this game (server.notify)"""
+        self.used_at = 0.0
+        """monotonic time of the last request for this room (the memory cap unloads idle ones)"""
         self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
 
     # --- who is calling ---------------------------------------------------------------

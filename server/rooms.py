@@ -17,6 +17,17 @@ If the transaction fails after the room changed, the room is marked broken and r
 the database (snapshot + fold of the log) before its next action: memory never gets ahead
 of what was acknowledged. After the end, the no-agreement replay of the debrief runs once,
 in a thread and off the lock; the screens get it as a new view when it is ready.
+
+Several instances on one PostgreSQL database (server.notify): each commit notifies the
+others in its transaction; an instance that holds the game reads the log after its seq,
+folds it and pushes it to its sockets (`_catch_up`). Two instances appending the same seq
+cannot both commit (UNIQUE(game, seq)): the loser rebuilds the room as it was before its
+entry, catches up from the log and checks its entry again (`commit`). Timers and bots run
+only where the game's lease is held (`drives`).
+
+Memory: at most `max_games_loaded` rooms are kept; beyond that, idle ones (no sockets, no
+timer running, no bots playing, unused for `idle_seconds`) are unloaded. Their snapshot and
+log stay in the database, and the next request loads them again (snapshot + fold).
 """
 
 from __future__ import annotations
@@ -25,13 +36,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, or_, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
@@ -40,11 +51,14 @@ from game_rules.actions import Actor, AdvancePhase
 from game_rules.analytics import batna_report
 from game_rules.errors import RuleError
 from game_rules.state import Phase
-from server.db import is_database_fault
-from server.errors import ApiError, Conflict, DatabaseUnavailable, not_found
+from server.db import is_sqlite
+from server.errors import ApiError, Conflict, not_found
+from server.instances import HallInstances, in_thread
 from server.limits import SeatLimiter
 from server.live import Connection, Hub, encode
-from server.models import ActionRecord, ChatMessage, Game, Player, Snapshot
+from server.models import ActionRecord, Game, Snapshot
+from server.notify import NOTIFY_SQL, notice
+from server.records import entry_of, record_of, stamp, unix, write_indexes
 from server.room import (
     Check,
     GameRoom,
@@ -97,18 +111,7 @@ def engine_check(actor: Actor, action: Any, player_id: str | None) -> Check:
     return check
 
 
-def _stamp(t: float) -> datetime:
-    return datetime.fromtimestamp(t, UTC)
-
-
-def _unix(at: datetime | None) -> float:
-    if at is None:
-        return 0.0
-    # SQLite keeps no zone: the time was written in UTC.
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
-
-
-class GameHall:
+class GameHall(HallInstances):
     """All rooms of this server process, loaded from the database on demand."""
 
     def __init__(self, engine: Engine, settings: Settings, hub: Hub) -> None:
@@ -125,18 +128,31 @@ class GameHall:
         """games that failed to load, with why: their screens say so, the rest go on."""
         self._loading: dict[str, asyncio.Lock] = {}
         self._replays: dict[str, asyncio.Task[None]] = {}
+        self._finished: set[str] = set()
+        """games the orphan scan found needing no driver any more (ended)"""
+        self._over_cap_logged = False
         self.closing = False
         hub.on_presence_change = self._presence_changed
         self.watchers: list[Callable[[GameRoom], None]] = []
         """called after a room is loaded and after each of its commits (the bots' driver)."""
         self.before_commit: Callable[[GameRoom, LogEntry], None] | None = None
         """a test hook: called in the worker thread before each commit."""
+        self.shared = not is_sqlite(settings.database_url)
+        """PostgreSQL: other instances may serve the same games (server.notify)."""
+        self.listener = None
+        self.leases = None
+        self._catching: dict[str, asyncio.Task[None]] = {}
+        self._maintenance: asyncio.Task[None] | None = None
+        self._tick: asyncio.Event | None = None  # made in start(), in the loop
+        self.unloaded = 0
+        """rooms unloaded by the memory cap since start (for /healthz and the benches)"""
 
     # --- loading ----------------------------------------------------------------------
 
     async def room(self, game_id: str) -> GameRoom:
         room = self.rooms.get(game_id)
         if room is not None and not room.broken:
+            room.used_at = time.monotonic()
             return room
         lock = self._loading.setdefault(game_id, asyncio.Lock())
         async with lock:
@@ -171,7 +187,10 @@ class GameHall:
                 fresh.timer_task = room.timer_task
                 fresh.moved = room.moved
                 fresh.debrief_report = room.debrief_report
+            fresh.used_at = time.monotonic()
             self.rooms[game_id] = fresh
+            self.enforce_cap()
+            self._wake()
             self._schedule(fresh)
             self._replay_if_ended(fresh)
             self._notify(fresh)
@@ -195,8 +214,8 @@ class GameHall:
         room.moved = asyncio.Event()
         return room
 
-    def _load(self, game_id: str) -> GameRoom | None:
-        """Snapshot + fold of the log after it."""
+    def _load(self, game_id: str, upto: int | None = None) -> GameRoom | None:
+        """Snapshot + fold of the log after it (up to seq `upto`, if given)."""
         with Session(self.engine) as s:
             game = s.get(Game, game_id)
             if game is None:
@@ -208,6 +227,7 @@ class GameHall:
                 .where(
                     Snapshot.game_id == game_id,
                     or_(col(Snapshot.room).is_not(None), col(Snapshot.seq) == 0),
+                    col(Snapshot.seq) <= (upto if upto is not None else _NO_END),
                 )
                 .order_by(col(Snapshot.seq).desc())
                 .limit(1)
@@ -218,7 +238,11 @@ class GameHall:
             room.seq = snap.seq
             records = s.exec(
                 select(ActionRecord)
-                .where(ActionRecord.game_id == game_id, col(ActionRecord.seq) > snap.seq)
+                .where(
+                    ActionRecord.game_id == game_id,
+                    col(ActionRecord.seq) > snap.seq,
+                    col(ActionRecord.seq) <= (upto if upto is not None else _NO_END),
+                )
                 .order_by(col(ActionRecord.seq))
             ).all()
             for rec in records:
@@ -226,8 +250,39 @@ class GameHall:
                     raise RuntimeError(
                         f"game {game_id}: the log jumps from {room.seq} to {rec.seq}"
                     )
-                fold(room, _entry(rec))
+                fold(room, entry_of(rec))
             return room
+
+    def _fold_log(
+        self, room: GameRoom, wanted: dict[str, set[str]], online: dict[str, int]
+    ) -> list[tuple[int, dict[str, dict[str, Any]]]]:
+        """In a worker thread: the log after the room's seq, folded one entry at a time,
+        with each seq's documents."""
+        with Session(self.engine) as s:
+            records = s.exec(
+                select(ActionRecord)
+                .where(ActionRecord.game_id == room.id, col(ActionRecord.seq) > room.seq)
+                .order_by(col(ActionRecord.seq))
+            ).all()
+        steps = []
+        for rec in records:
+            if rec.seq != room.seq + 1:
+                raise RuntimeError(f"game {room.id}: the log jumps from {room.seq} to {rec.seq}")
+            try:
+                fold(room, entry_of(rec))
+            except BaseException:
+                room.broken = True  # rebuilt from the database on its next use
+                raise
+            steps.append((room.seq, self._documents(room, wanted, online) if wanted else {}))
+        return steps
+
+    def _rewind(self, room: GameRoom, seq: int) -> None:
+        """In a worker thread: the room, in place, as the database has it at `seq` (its
+        entry after that lost the race to another instance's)."""
+        fresh = self._load(room.id, upto=seq)
+        if fresh is None:
+            raise not_found(f"game {room.id!r}")
+        _adopt(room, fresh)
 
     async def resume_timers(self) -> int:
         """After a (re)start: load every game whose phase has a deadline, so it ends on time."""
@@ -284,7 +339,7 @@ class GameHall:
                     with Session(self.engine) as s:
                         s.add(game)
                         s.flush()
-                        s.add(_record(game.id, entry))
+                        s.add(record_of(game.id, entry))
                         s.add(Snapshot(game_id=game.id, seq=0, state=state.snapshot()))
                         s.commit()
                         s.refresh(game)
@@ -295,7 +350,9 @@ class GameHall:
 
         game = await in_thread(write)
         room = self._new_room(game, state)
+        room.used_at = time.monotonic()
         self.rooms[game.id] = room
+        self.enforce_cap()
         return room, facilitator_token, projector_token
 
     async def find_by_code(self, code: str) -> GameRoom | None:
@@ -321,11 +378,27 @@ class GameHall:
         async with room.lock:
             if room.broken:
                 room = await self.room(game_id)
-            wanted = self.hub.wanted(game_id)
-            online = self.hub.online(game_id)
-            outcome, documents = await in_thread(
-                self._commit_in_thread, room, check, seen_seq, wanted, online
-            )
+            for attempt in range(1, SEQ_ATTEMPTS + 1):
+                if room.known_seq > room.seq:
+                    # Another instance is ahead: its entries first, as they were committed.
+                    await self._catch_up_locked(room)
+                wanted = self.hub.wanted(game_id)
+                online = self.hub.online(game_id)
+                before = room.seq
+                try:
+                    outcome, documents = await in_thread(
+                        self._commit_in_thread, room, check, seen_seq, wanted, online
+                    )
+                    break
+                except SeqTaken:
+                    # Another instance appended this seq first: back to the room as it was
+                    # before our entry, read what it wrote, and check ours again on top.
+                    await in_thread(self._rewind, room, before)
+                    room.known_seq = max(room.known_seq, before + 1)
+                    if attempt == SEQ_ATTEMPTS:
+                        raise
+                    # Two writers in step would keep colliding: a little random delay.
+                    await asyncio.sleep(random.uniform(0, 0.004 * attempt))
             self._schedule(room)
         if documents:
             await self._publish(room, documents, wanted, outcome.seq)
@@ -334,6 +407,8 @@ class GameHall:
         return outcome
 
     def _notify(self, room: GameRoom) -> None:
+        if self.shared and not self.drives(room.id) and self._needs_driver(room):
+            self._wake()  # the maintenance tick tries to take its lease now
         for watcher in self.watchers:
             try:
                 watcher(room)
@@ -348,7 +423,7 @@ class GameHall:
         wanted: dict[str, set[str]],
         online: dict[str, int],
     ) -> tuple[Outcome, dict[str, dict[str, Any]]]:
-        now = _unix(_stamp(time.time()))  # the time the log keeps, to the microsecond
+        now = unix(stamp(time.time()))  # the time the log keeps, to the microsecond
         timer_before = (room.deadline, room.paused_remaining)
         try:
             entry = check(room, now)  # a check changes nothing, whatever it raises
@@ -417,8 +492,8 @@ class GameHall:
     ) -> None:
         try:
             with Session(self.engine) as s:
-                s.add(_record(room.id, entry))
-                _write_indexes(s, room, entry)
+                s.add(record_of(room.id, entry))
+                write_indexes(s, room, entry)
                 if (room.deadline, room.paused_remaining) != timer_before:
                     s.exec(
                         update(Game)
@@ -426,6 +501,10 @@ class GameHall:
                         .values(
                             phase_deadline=room.deadline, paused_remaining=room.paused_remaining
                         )
+                    )
+                if self.shared:
+                    s.connection().execute(
+                        text(NOTIFY_SQL), {"payload": notice(room.id, entry.seq)}
                     )
                 if entry.seq % self.settings.snapshot_every == 0:
                     s.add(
@@ -438,7 +517,10 @@ class GameHall:
                     )
                 s.commit()
         except IntegrityError as exc:
-            # Another server instance appended this seq first (UNIQUE(game_id, seq)).
+            words = str(exc.orig)
+            if "uq_actions_game_seq" in words or "actions.game_id, actions.seq" in words:
+                # Another server instance appended this seq first (UNIQUE(game_id, seq)).
+                raise SeqTaken("another action was recorded first: reload and try again") from exc
             raise Conflict("another action was recorded first: reload and try again") from exc
 
     # --- the debrief's replay -----------------------------------------------------------
@@ -486,7 +568,7 @@ class GameHall:
                 return
             room.timer_task.cancel()
         room.timer_task = None
-        if room.deadline is None or self.closing:
+        if room.deadline is None or self.closing or not self.drives(room.id):
             return
         task = asyncio.create_task(self._ring(room.id, room.deadline), name=f"timer-{room.id}")
         task.deadline = room.deadline  # type: ignore[attr-defined]
@@ -513,10 +595,15 @@ class GameHall:
     async def close(self) -> None:
         self.closing = True
         tasks = [r.timer_task for r in self.rooms.values() if r.timer_task is not None]
-        for task in [*tasks, *self._replays.values()]:
+        extra = [self._maintenance] if self._maintenance is not None else []
+        for task in [*tasks, *self._replays.values(), *self._catching.values(), *extra]:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+        if self.listener is not None:
+            await self.listener.stop()
+        if self.leases is not None:
+            await self.leases.close()  # a clean stop hands its games over at once
 
     # --- presence ---------------------------------------------------------------------
 
@@ -584,81 +671,28 @@ async def _encode(
     return await in_thread(encode, documents, wanted, context)
 
 
-_T = TypeVar("_T")
-
-
-async def in_thread(fn: Callable[..., _T], *args: Any) -> _T:
-    """`fn(*args)` in a worker thread; a database that cannot be read or written becomes
-    a retryable 503 (`DatabaseUnavailable`) for every caller: API, pages, sockets, timers."""
-    try:
-        return await asyncio.to_thread(fn, *args)
-    except Exception as exc:
-        if is_database_fault(exc):
-            log.warning("the database failed: %s", str(exc).splitlines()[0][:300])
-            raise DatabaseUnavailable() from exc
-        raise
-
-
 class _Stale(Exception):
     """The timer rang for a deadline that has since changed: nothing to do."""
 
 
-def _record(game_id: str, entry: LogEntry) -> ActionRecord:
-    return ActionRecord(
-        game_id=game_id,
-        seq=entry.seq,
-        kind=entry.kind,
-        actor_role=entry.actor_role,
-        actor_team=entry.actor_team,
-        player_id=entry.player_id,
-        payload=json.dumps(entry.payload, separators=(",", ":")),
-        created_at=_stamp(entry.at),
-    )
+class SeqTaken(Conflict):
+    """The seq this entry was to take is already in the log (another instance's)."""
 
 
-def _entry(rec: ActionRecord) -> LogEntry:
-    return LogEntry(
-        rec.kind,
-        rec.actor_role,
-        json.loads(rec.payload),
-        rec.actor_team,
-        rec.player_id,
-        seq=rec.seq,
-        at=_unix(rec.created_at),
-    )
+_NO_END = 2**31 - 1
+"""The largest seq the log's integer column holds: `_load` with no end."""
+
+SEQ_ATTEMPTS = 8
+"""How often a commit catches up and checks again after losing its seq to another instance."""
+
+_HALL_KEPT = ("lock", "timer_task", "moved", "debrief_report", "known_seq", "used_at")
 
 
-def _write_indexes(s: Session, room: GameRoom, entry: LogEntry) -> None:
-    """The tables beside the log that index it (seats by token, chat by game)."""
-    p = entry.payload
-    if entry.kind == "join":
-        assert entry.player_id is not None
-        s.add(
-            Player(
-                id=entry.player_id,
-                game_id=room.id,
-                name=p["name"],
-                team=p["team"],
-                token_hash=p["token_hash"],
-                joined_at=_stamp(entry.at),
-            )
-        )
-    elif entry.kind == "team_change":
-        s.exec(update(Player).where(col(Player.id) == p["player_id"]).values(team=p["to"]))
-    elif entry.kind == "player_removed":
-        s.exec(update(Player).where(col(Player.id) == p["player_id"]).values(removed=True))
-    elif entry.kind in ("chat", "announcement"):
-        line = room.chat[-1]  # the line this entry just folded in
-        s.add(
-            ChatMessage(
-                game_id=room.id,
-                seq=line.seq,
-                channel=line.channel,
-                team=line.team,
-                to_team=line.to_team,
-                player_id=line.player_id,
-                author=line.author,
-                text=line.text,
-                created_at=_stamp(line.at),
-            )
-        )
+def _adopt(room: GameRoom, fresh: GameRoom) -> None:
+    """`room` becomes `fresh` in place (whoever holds the object sees the new state),
+    keeping what the hall keeps beside the folded state."""
+    kept = {k: room.__dict__[k] for k in _HALL_KEPT}
+    room.__dict__.clear()
+    room.__dict__.update(fresh.__dict__)
+    room.__dict__.update(kept)
+    room.broken = False

@@ -68,6 +68,22 @@ class Settings(BaseSettings):
     token_ttl_hours: float = Field(default=72.0, description="lifetime of every token")
     snapshot_every: int = Field(default=50, ge=1, description="actions between snapshots")
     max_players_per_game: int = Field(default=200, ge=1)
+    max_games_loaded: int = Field(
+        default=500,
+        ge=1,
+        description="games held in memory; beyond it idle ones (no sockets, no timer running, "
+        "no bots) are unloaded, and loaded again (snapshot + log) when someone asks",
+    )
+    idle_seconds: float = Field(
+        default=60.0, ge=0, description="least time unused before an idle game may be unloaded"
+    )
+    lease_tick: float = Field(
+        default=1.0,
+        gt=0,
+        le=30,
+        description="PostgreSQL: seconds between two tries to take over the timers and bots "
+        "of games no instance drives (a crashed instance's)",
+    )
     cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only")
     bot_pace_seconds: float = Field(
         default=8.0, ge=0, le=600, description="least time between two moves of a bot"

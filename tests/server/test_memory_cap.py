@@ -1,0 +1,58 @@
+"""The cap on games held in memory (`COMPACT_MAX_GAMES_LOADED`): idle games (no sockets,
+no timer running, no bots) leave memory, their snapshot and log stay in the database, and
+the next request loads them again, the same game as before; a game being played stays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.server.conftest import LiveServer
+from tests.server.players import Browser
+from tests.server.test_fold import picture, play_every_kind
+
+
+def _still(view: dict[str, Any]) -> dict[str, Any]:
+    """A view without the clock."""
+    return {**view, "timer": {k: v for k, v in view["timer"].items() if k != "server_time"}}
+
+
+async def test_idle_games_leave_memory_and_come_back_the_same(start_server) -> None:
+    server: LiveServer = await start_server(max_games_loaded=2, idle_seconds=0, snapshot_every=4)
+    hall = server.hall
+    made: list[Browser] = []
+
+    def make() -> Browser:
+        made.append(server.browser())
+        return made[-1]
+
+    try:
+        table = await play_every_kind(make)
+        fac, union = table.facilitator, table.teams["union"]
+        await fac.act({"kind": "pause_game"})  # a paused timer does not run: idle
+        before = picture(hall.rooms[table.game_id])
+        views = {b: _still((await b.get("/api/games/{g}/view")).json()) for b in (fac, union)}
+
+        # A game being watched is never unloaded, however many others come.
+        watched = make()
+        await watched.create_game(scenario="mediterranean", seed=2)
+        tab = await watched.open_tab()
+        await tab.until(lambda m: m["type"] == "view")
+        for seed in (3, 4, 5):
+            await make().create_game(scenario="mediterranean", seed=seed)
+            assert len(hall.rooms) <= 2
+            assert watched.game_id in hall.rooms
+        assert table.game_id not in hall.rooms
+        assert hall.unloaded >= 2
+
+        # Asked for again: loaded from snapshot + log, the same game and the same screens.
+        for b, view in views.items():
+            assert _still((await b.get("/api/games/{g}/view")).json()) == view
+        assert picture(hall.rooms[table.game_id]) == before
+        assert len(hall.rooms) <= 2
+        # And it plays on from there.
+        await fac.act({"kind": "resume_game"})
+        r = await union.post("/api/games/{g}/chat", {"channel": "plenary", "text": "back"})
+        assert r.status_code == 200 and r.json()["seq"] == before["seq"] + 2
+    finally:
+        for b in made:
+            await b.close()
