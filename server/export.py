@@ -31,11 +31,12 @@ from sqlmodel import Session, col, select
 from game_rules import GameState
 from game_rules.views import may_read_chat, view
 from server.models import ChatMessage, Game, Snapshot
-from server.replay import bare_room
-from server.room import GameRoom, LogEntry, audience_of, fold, new_token, token_hash
 
 # The log's own row and index writers, so an imported entry is stored as a played one.
-from server.rooms import GameHall, _record, _unix, _write_indexes, in_thread, new_join_code
+from server.records import record_of, unix, write_indexes
+from server.replay import bare_room
+from server.room import GameRoom, LogEntry, audience_of, fold, new_token, token_hash
+from server.rooms import GameHall, in_thread, new_join_code
 
 LOG_FORMAT = "compact-log"
 VIEW_FORMAT = "compact-view"
@@ -79,7 +80,7 @@ def _read_chat(engine: Engine, room: GameRoom, key: str) -> list[dict[str, Any]]
                 "to_team": m.to_team,
                 "author": m.author,
                 "text": m.text,
-                "at": _unix(m.created_at),
+                "at": unix(m.created_at),
             }
             for m in rows
             if may_read_chat(audience, m.channel, m.team, m.to_team)
@@ -182,7 +183,7 @@ def import_game(engine: Engine, data: dict[str, Any], *, chat_history: int = 50)
                 e.get("actor_team"),
                 e.get("player_id"),
                 seq=int(e["seq"]),
-                at=_unix(datetime.fromisoformat(e["at"])),
+                at=unix(datetime.fromisoformat(e["at"])),
             )
             for e in data["log"]
         ]
@@ -207,7 +208,7 @@ def import_game(engine: Engine, data: dict[str, Any], *, chat_history: int = 50)
     with Session(engine) as s:
         s.add(game)
         s.flush()
-        s.add(_record(game.id, entries[0]))
+        s.add(record_of(game.id, entries[0]))
         s.add(Snapshot(game_id=game.id, seq=0, state=start.snapshot()))
         for entry in entries[1:]:
             if entry.seq != room.seq + 1:
@@ -221,8 +222,8 @@ def import_game(engine: Engine, data: dict[str, Any], *, chat_history: int = 50)
                 raise ImportRefused(
                     f"entry {entry.seq} ({entry.kind}) does not fold: {exc}"
                 ) from None
-            s.add(_record(game.id, entry))
-            _write_indexes(s, room, entry)
+            s.add(record_of(game.id, entry))
+            write_indexes(s, room, entry)
         digest = state_digest(room.state)
         if data.get("digest") and digest != data["digest"]:
             raise ImportRefused(

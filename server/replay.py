@@ -26,8 +26,9 @@ from game_rules import GameState
 from game_rules.views import view
 from server.errors import ApiError
 from server.models import ActionRecord, Game, Snapshot
+from server.records import entry_of
 from server.room import GameRoom, LogEntry, Outcome, Principal, audience_of, fold
-from server.rooms import GameHall, _entry, in_thread
+from server.rooms import GameHall, in_thread
 
 CACHED_GAMES = 16
 """Games whose rounds are kept rebuilt (a few per session; each is a few states)."""
@@ -71,7 +72,7 @@ def fold_rounds(engine: Engine, game_id: str, chat_history: int = 50) -> Rounds:
         for rec in records:
             if rec.seq == 0:
                 continue  # `create`: the snapshot at seq 0 is that entry
-            fold(room, _entry(rec))
+            fold(room, entry_of(rec))
             if len(room.state.history) > len(states) - 1:
                 states.append(room.state.snapshot())
         return Rounds(room.seq, states)
