@@ -69,7 +69,8 @@ class ServerProcess:
         )
         log.close()
         async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
-            deadline = time.monotonic() + 30
+            # Generous: on a loaded 2-core machine the imports alone took over 30 s.
+            deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     raise AssertionError(f"the server exited: {self.output()}")
