@@ -47,9 +47,90 @@ REFUSALS: dict[str, str] = {
 }
 
 
-def refusal(code: str, detail: str) -> str:
+SAYS_IT_ALL = frozenset(
+    {
+        "busy",
+        "conflict",
+        "csrf",
+        "database_unavailable",
+        "ended",
+        "full",
+        "game_unavailable",
+        "name_taken",
+        "no_timer",
+        "stale_version",
+        "teams_fixed",
+        "admission_approval",
+        "too_many_games",
+    }
+)
+"""Codes whose sentence says all a reader needs: their English detail is not added."""
+
+WAITS: dict[str, str] = {
+    "too_many_attempts": N_("Too many wrong codes: wait {seconds} s."),
+    "too_many_messages": N_("Too many messages in a short time: wait {seconds} s."),
+    "too_many_actions": N_("Too many actions in a short time: wait {seconds} s."),
+}
+"""Codes whose only detail is how long to wait: said in the reader's language."""
+
+DETAILS: dict[str, str] = {
+    # Fixed English details the server and the rules give, said whole in the reader's
+    # language instead of after the code's sentence.
+    "only the facilitator can do that": N_("Only the facilitator can do that."),
+    "only a participant with a seat can do that": N_("Only a participant with a seat can do that."),
+    "only a participant with a seat can chat": N_("Only a participant with a seat can chat."),
+    "only the facilitator can move another participant": N_(
+        "Only the facilitator can move another participant."
+    ),
+    "the facilitator removed you from this game": N_("The facilitator removed you from this game."),
+    "the facilitator removed this seat from the game": N_(
+        "The facilitator removed you from this game."
+    ),
+    "choose a team first": N_("Choose a team first."),
+    "the projector only watches": N_("The projector only watches."),
+    "the message is empty": N_("The message is empty."),
+    "the name is empty: write a name the others will see": N_(
+        "The name is empty: write a name the others will see."
+    ),
+    "use the team channel to talk to your own team": N_(
+        "Use the team channel to talk to your own team."
+    ),
+    "there is no game with that code": N_("There is no game with that code: check it."),
+    "this token has expired": N_("Your access to this game has expired."),
+    "the game has ended": N_("The game has ended."),
+    "the facilitator has paused the game": N_("The facilitator has paused the game."),
+    "the game has already started": N_("The game has already started."),
+    "the game is already paused": N_("The game is already paused."),
+    "the game is not paused": N_("The game is not paused."),
+    "start the game first": N_("Start the game first."),
+    "the truth is already revealed": N_("The truth is already revealed."),
+    "there is no phase timer before start or after end": N_(
+        "There is no phase timer before the start or after the end."
+    ),
+    "you have already used that tool on that team this round": N_(
+        "Your team has already used that tool on that team this round."
+    ),
+}
+
+
+def refusal(code: str, detail: str, wait: float | None = None) -> str:
     """The refusal a person reads next to the form: the detail itself in English; in
-    another language the code's sentence, the English detail after it."""
+    another language the detail's own words where it is a fixed sentence, the code's
+    sentence alone where it says it all (with the wait, for a rate limit), else the
+    code's sentence with the English detail after it (ids, amounts, phases) until the
+    rules' refusals carry their details as data."""
     if language() == "en" or code not in REFUSALS:
         return detail
+    if detail in DETAILS:
+        return _(DETAILS[detail])
+    if code in WAITS and wait is not None:
+        return _(WAITS[code], seconds=max(1, round(wait)))
+    if code in SAYS_IT_ALL or code in WAITS:
+        return _(REFUSALS[code])
     return _("{why} ({detail})", why=_(REFUSALS[code]), detail=detail)
+
+
+def refusal_of(exc: Exception) -> str:
+    """`refusal` of a RuleError or ApiError, its wait included."""
+    code, message = str(getattr(exc, "code", "")), str(getattr(exc, "message", exc))
+    return refusal(code, message, getattr(exc, "retry_after", None))

@@ -29,7 +29,7 @@ from server.security import (
 )
 from web import forms, render
 from web.i18n import _
-from web.refusals import refusal
+from web.refusals import refusal_of
 
 log = logging.getLogger("compact.pages")
 
@@ -46,7 +46,7 @@ class HtmlErrors(APIRoute):
                 await check_form_token(request)
                 return await original(request)
             except (ApiError, RuleError) as exc:
-                return error_response(request, exc.status, refusal(exc.code, exc.message))
+                return error_response(request, exc.status, refusal_of(exc))
             except RequestValidationError:
                 return error_response(request, 422, _("The form was not filled in as expected."))
 
@@ -101,7 +101,7 @@ async def attempt(fn: Callable[[], Awaitable[str | None]], success: str = "") ->
     try:
         said = await fn()
     except (RuleError, ApiError) as exc:
-        return message(refusal(exc.code, exc.message), ok=False, status=exc.status)
+        return message(refusal_of(exc), ok=False, status=exc.status)
     except ValidationError as exc:
         return message(forms.problems(exc), ok=False, status=422)
     return message(said or success, ok=True)

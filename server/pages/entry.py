@@ -38,6 +38,7 @@ from server.security import (
 from server.sessions import MAX_TABLES
 from web import forms, screens
 from web.i18n import _
+from web.refusals import refusal_of
 
 router = page_router()
 
@@ -112,7 +113,7 @@ async def start_game(request: Request, hall: Hall) -> Response:
                 errors["scenario_file"] = _("This scenario file cannot be used.")
                 file_problems = exc.problems or [exc.message]
             else:
-                errors["teams" if exc.code == "invalid_teams" else "scenario"] = exc.message
+                errors["teams" if exc.code == "invalid_teams" else "scenario"] = refusal_of(exc)
         else:
             game_id = new.room.id
             response.headers["location"] = f"/games/{game_id}/console"
@@ -163,7 +164,7 @@ async def join_link(request: Request, hall: Hall, code: str) -> HTMLResponse:
             exc.status,
             code=code,
             game=None,
-            errors={"code": exc.message},
+            errors={"code": refusal_of(exc)},
             seat=None,
         )
     info = {"game_id": room.id, "title": room.title, "scenario": room.state.scenario.name}
@@ -194,7 +195,7 @@ async def join_submit(
             cookie = request.cookies.get(seat_cookie(room.id))
             joined = await commands.join(hall, room, name=body.name, token=cookie)
         except ApiError as exc:
-            errors["name" if exc.code in ("invalid", "too_long") else "code"] = exc.message
+            errors["name" if exc.code in ("invalid", "too_long") else "code"] = refusal_of(exc)
         except ValidationError as exc:
             errors["name"] = forms.problems(exc)
         else:

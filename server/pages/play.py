@@ -32,7 +32,7 @@ from server.schemas import (
 )
 from web import forms, screens
 from web.i18n import _
-from web.refusals import refusal
+from web.refusals import refusal_of
 
 router = page_router()
 
@@ -80,7 +80,7 @@ async def pick_team(
         assert who.seat is not None  # _participant: a seated player
         await commands.change_team(hall, room, who, who.seat.id, choice.team)
     except (ApiError, RuleError) as exc:
-        return message(refusal(exc.code, exc.message), ok=False, status=exc.status)
+        return message(refusal_of(exc), ok=False, status=exc.status)
     except ValidationError as exc:
         return message(forms.problems(exc), ok=False, status=422)
     return RedirectResponse(f"/games/{game_id}/play", status_code=303)

@@ -147,3 +147,23 @@ def test_a_number_with_a_unit_keeps_its_order_in_arabic() -> None:
     assert fmt(120_000) == "120 k"
     with speaking("ar"):
         assert fmt(120_000) == "\u2068120 k\u2069"
+
+
+def test_a_refusal_has_no_english_left_where_its_words_are_known() -> None:
+    """A fixed detail is said whole, a code that says it all drops the English, and a
+    rate limit says its wait in the reader's language."""
+    from web.refusals import refusal
+
+    for lang in ("fr", "ar"):
+        with speaking(lang):
+            cases = [
+                refusal("forbidden", "the facilitator removed you from this game"),
+                refusal("wrong_phase", "the facilitator has paused the game"),
+                refusal("not_found", "there is no game with that code"),
+                refusal("name_taken", "someone in this game is already called 'Bea'"),
+                refusal("too_many_attempts", "too many wrong codes: wait 12 s", 12.0),
+                refusal("database_unavailable", "the database cannot be written just now"),
+            ]
+        for said in cases:
+            assert not re.search(r"\b(the|this|game|wait|someone|database)\b", said), (lang, said)
+        assert "12" in cases[4], cases[4]
