@@ -75,7 +75,6 @@ def builder_context(
         "hints": AMOUNT_HINTS,
         "visa_levels": VISA_LEVELS,
         "bots": doc.get("bots") or {},
-        "phase": v.get("phase"),
     }
 
 

@@ -39,7 +39,7 @@ UNITS: dict[str, str] = {
     "migrant_deaths": N_("deaths a round"),
     "stranded_total": N_("people"),
     "return_rate": N_("%"),
-    "labour_filled": N_("share of the shortage, %"),
+    "labour_filled": N_("%"),
     "support": N_("%"),
     "border_guard": N_("enforcement for others, 0–100"),
     "visa_level": N_("level 0–3"),
@@ -82,7 +82,8 @@ class Sheet:
     round: int
     """The round the deal would be signed in."""
     rounds: int
-    """The rounds it runs over (the signing round to the last)."""
+    """The rounds it runs over (the signing round to the last); never shown, since a
+    scenario may hide the number of rounds."""
     score: float
     batna: float
     ratifiable: bool

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import TypeAdapter, ValidationError
 
@@ -110,11 +110,15 @@ async def proposal_sheet(
 
 
 @router.post("/games/{game_id}/play/scoresheet", response_class=HTMLResponse)
-async def builder_sheet(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
+async def builder_sheet(request: Request, hall: Hall, game_id: str) -> Response:
     """The builder's terms as they are being typed, valued for the team."""
     room, who = await participant_of(request, hall, game_id)
     team = _team(who)
-    built = forms.read_builder(await request.form())
+    form = await request.form()
+    if form.get("quiet") and room.state.phase is not Phase.negotiation:
+        # the builder's slot, typed in before or after the negotiation: nothing to show
+        return Response(status_code=204)
+    built = forms.read_builder(form)
     # A term whose amount is not typed yet is not malformed, only not there yet.
     typed = [t for t in forms.action_terms(built)[0]["terms"] if t["amount"] != ""]
     try:

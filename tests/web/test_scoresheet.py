@@ -6,7 +6,10 @@ what the team's own view holds."""
 from __future__ import annotations
 
 import copy
+import re
+from typing import Any
 
+import httpx
 import pytest
 
 from game_rules import actions as A
@@ -16,6 +19,7 @@ from game_rules.scenario import Direction, DomesticPolitics, Mandate, Objective
 from game_rules.state import Decision, GameState, Phase
 from game_rules.views import Audience, known_state, view
 from tests.rules.helpers import advance_to, implement, next_round, sign, start, team, term
+from tests.web.conftest import ARTIFACTS, check_accessibility, screenshots
 from web import render
 from web import scoresheet as sheets
 
@@ -132,3 +136,83 @@ def test_the_scoresheet_shows_what_the_teams_own_view_holds(game: GameState) -> 
     html = render.fragment("sections/scoresheet.html", sh=sh, names={}, units=sheets.UNITS)
     assert "Irregular arrivals" in html and "Remittances" not in html
     assert "irregular_arrivals" not in html
+
+
+# --- in a browser, at phone size -----------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_participant_values_a_proposal_on_the_scoresheet_then_accepts_it(
+    new_context: Any, base_url: str
+) -> None:
+    """At 390×844: Sahelia's offer arrives valued for the Union; the Union types a
+    counter and its sheet follows the typing; it accepts the offer instead."""
+    from playwright.sync_api import expect
+
+    with httpx.Client(base_url=base_url, timeout=15) as api:
+        game = api.post("/api/games", json={"scenario": "mediterranean", "seed": 5}).json()
+        fac = {"Authorization": f"Bearer {game['facilitator_token']}"}
+        g = game["game_id"]
+        sahelia = api.post(
+            "/api/join", json={"code": game["join_code"], "name": "Sami", "team": OTHER}
+        ).json()
+        ctx = new_context(390, 844)
+        page = ctx.new_page()
+        page.goto(f"/join/{game['join_code']}")
+        page.get_by_label("Your name").fill("Ana")
+        page.get_by_role("button", name="Join").click()
+        page.locator(f"#team-{ME}").check()
+        page.get_by_role("button", name="Take this team").click()
+        expect(page.locator("body")).to_have_attribute("data-connected", "1")
+        errors: list[str] = []  # from here on: the play page, its scoresheets and live updates
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        for kind in ("start_game", "advance_phase"):
+            assert api.post(f"/api/games/{g}/actions", json={"kind": kind}, headers=fac).is_success
+        offer = {
+            "kind": "propose",
+            "parties": [OTHER, ME],
+            "terms": [
+                {"type": "visa_facilitation", "giver": ME, "receiver": OTHER, "amount": 1},
+                {"type": "readmission", "giver": OTHER, "receiver": ME, "amount": 60},
+            ],
+        }
+        sami = {"Authorization": f"Bearer {sahelia['token']}"}
+        assert api.post(f"/api/games/{g}/actions", json=offer, headers=sami).is_success
+        proposal = api.get(f"/api/games/{g}/view", headers=sami).json()["view"]["proposals"][0]
+
+    # The offer arrives with its value for the Union, in words, goal by goal.
+    card = page.locator(f"#prop-{proposal['id']}")
+    sheet = card.locator(".scoresheet")
+    expect(sheet).to_contain_text("against no agreement")
+    expect(sheet).to_contain_text("Irregular arrivals")
+    assert "irregular_arrivals" not in sheet.inner_text()
+    valued = sheet.locator(".sheet-total strong").inner_text()
+    assert re.search(r"[+−±]\d", valued), valued
+
+    # The builder's sheet follows the typing (a pause of 300 ms, no button).
+    b = page.locator("#builder")
+    b.get_by_label("Sahelia").check()
+    b.locator("#t0_type").select_option("readmission")
+    b.locator("#t0_giver").select_option(OTHER)
+    b.locator("#t0_receiver").select_option(ME)
+    live = b.locator("#builder-sheet")
+    expect(live).to_contain_text("Type an amount")
+    b.locator("#t0_amount").press_sequentially("80")
+    expect(live).to_contain_text("against no agreement")
+    first = live.locator(".sheet-total").inner_text()
+    b.locator("#t0_amount").fill("10")
+    expect(live.locator(".sheet-total")).not_to_have_text(first)
+
+    check_accessibility(page, "scoresheet")
+    screenshots(page, "scoresheet")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "scoresheet-1920.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "scoresheet-390.png"))
+
+    # Valued: the Union accepts, and the deal is signed.
+    card.get_by_role("button", name="Accept").click()
+    expect(page.locator("#ag-a1")).to_contain_text("readmission 60 %")
+    assert not errors, errors
