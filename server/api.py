@@ -29,6 +29,7 @@ from server.deps import (
     PlayerIdPath,
     Room,
     facilitator_cookie,
+    idempotency_key,
     projector_cookie,
     seat_cookie,
     settings_of,
@@ -293,7 +294,7 @@ async def act(
     seated participant's, acting for the participant's own team. Pass `expected_version`
     to refuse the action if the game has moved on."""
     action = commands.strict_action(await request.body())
-    outcome = await commands.act(hall, room, who, action)
+    outcome = await commands.act(hall, room, who, action, client_id=idempotency_key(request))
     return _accepted(room, outcome, who)
 
 
@@ -301,10 +302,19 @@ async def act(
 
 
 @router.post("/games/{game_id}/chat", response_model=Accepted, responses=ERRORS)
-async def chat(hall: Hall, room: Room, who: Participant, body: ChatIn) -> Accepted:
-    """Say something in the plenary, to your own team, or to one other team (bilateral)."""
+async def chat(
+    hall: Hall, room: Room, who: Participant, body: ChatIn, request: Request
+) -> Accepted:
+    """Say something in the plenary, to your own team, or to one other team (bilateral).
+    An `Idempotency-Key` header makes a retry safe: the same key is not said twice."""
     outcome = await commands.chat(
-        hall, room, who, channel=body.channel, text=body.text, to_team=body.to_team
+        hall,
+        room,
+        who,
+        channel=body.channel,
+        text=body.text,
+        to_team=body.to_team,
+        client_id=idempotency_key(request),
     )
     return _accepted(room, outcome, who)
 

@@ -16,9 +16,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response
+from starlette.types import Scope
 
 from game_rules.errors import RuleError, StaleVersion
-from server import api, api_tables, bots, pages, ws
+from server import api, api_tables, bots, pages, sse, ws
 from server.db import check_migrated, is_database_fault, make_engine
 from server.errors import ApiError, DatabaseUnavailable
 from server.limits import GuessLimiter, JoinLimiter, RequestSizeLimit
@@ -88,6 +90,26 @@ def _show_own_logs() -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     own.addHandler(handler)
     own.setLevel(logging.INFO)
+
+
+class VersionedStatic(StaticFiles):
+    """/static: a file asked for with its current digest (`?v=`, as the pages link it,
+    web.render.static_url) is cached for a year and never re-checked; without it, or with
+    an old digest, the browser re-checks every time (ETag)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        version = dict(
+            pair.partition("=")[::2] for pair in scope.get("query_string", b"").decode().split("&")
+        ).get("v")
+        current = False
+        if version and response.status_code in (200, 304):
+            with contextlib.suppress(OSError, ValueError):
+                current = version == render.static_digest(path)
+        response.headers["cache-control"] = (
+            "public, max-age=31536000, immutable" if current else "no-cache"
+        )
+        return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -209,8 +231,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bots.router)
     app.include_router(api_tables.router)
     app.include_router(ws.router)
+    app.include_router(sse.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=render.STATIC_DIR), name="static")
+    app.mount("/static", VersionedStatic(directory=render.STATIC_DIR), name="static")
     for name, renderer in render.RENDERERS.items():
         register_renderer(name, renderer)  # the websocket's html formats
     return app

@@ -399,15 +399,53 @@ def slow_down(hall: GameHall, seat_id: str, kind: str) -> None:
         raise exc
 
 
-async def act(hall: GameHall, room: GameRoom, who: Principal, action: Action) -> Outcome:
-    """Any action of the rules engine, for the caller's team (or as the facilitator)."""
+class Repeated(Exception):
+    """This sender's entry with this client id is already in the log (at `seq`)."""
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+
+
+def once(check: Check, sender: str, client_id: str | None) -> Check:
+    """`check`, refused as Repeated when the sender already did `client_id`. Checked under
+    the game's lock, so a retry racing its original is still done once."""
+    if client_id is None:
+        return check
+
+    def checked(room: GameRoom, now: float) -> LogEntry:
+        seq = room.done_by(sender, client_id)
+        if seq is not None:
+            raise Repeated(seq)
+        entry = check(room, now)
+        entry.client_id = client_id
+        return entry
+
+    return checked
+
+
+async def _commit_once(
+    hall: GameHall, room: GameRoom, check: Check, sender: str, client_id: str | None, **kw: Any
+) -> Outcome:
+    try:
+        return await hall.commit(room.id, once(check, sender, client_id), **kw)
+    except Repeated as done:
+        # Not an error: the sender's first try landed (its answer was lost). Nothing new.
+        return Outcome(done.seq, LogEntry("repeat", "player", {"client_id": client_id}))
+
+
+async def act(
+    hall: GameHall, room: GameRoom, who: Principal, action: Action, client_id: str | None = None
+) -> Outcome:
+    """Any action of the rules engine, for the caller's team (or as the facilitator).
+    With a `client_id`, a retry of an action already taken does nothing again."""
     if action.kind in FACILITATOR_ACTIONS and who.role != "facilitator":
         raise forbidden("only the facilitator can do that")
     refuse_non_finite(action.model_dump(mode="python"))
-    if who.seat is not None:
+    if who.seat is not None and (client_id is None or room.done_by(who.seat.id, client_id) is None):
         slow_down(hall, who.seat.id, "action")
     check = engine_check(who.actor(), action, who.seat.id if who.seat else None)
-    return await hall.commit(room.id, check, seen_seq=room.seq)
+    sender = who.seat.id if who.seat else who.role
+    return await _commit_once(hall, room, check, sender, client_id, seen_seq=room.seq)
 
 
 def bot_check(seat: BotSeat, action: Action) -> Check:
@@ -473,14 +511,18 @@ async def chat(
     channel: str,
     text: str,
     to_team: str | None = None,
+    client_id: str | None = None,
 ) -> Outcome:
-    """Say something in the plenary, to your own team, or to one other team."""
+    """Say something in the plenary, to your own team, or to one other team. With a
+    `client_id`, a retry of a message already said is not said again."""
     seat = require_seat(who)
     if channel not in ("plenary", "team", "bilateral"):
         raise ApiError(422, "invalid", f"no channel {channel!r}")
     text = clean_text(text, hall.settings.chat_max_chars)
-    slow_down(hall, seat.id, "chat")
-    return await hall.commit(room.id, chat_check(channel, text, to_team, seat=seat), seen_seq=None)
+    if client_id is None or room.done_by(seat.id, client_id) is None:
+        slow_down(hall, seat.id, "chat")
+    check = chat_check(channel, text, to_team, seat=seat)
+    return await _commit_once(hall, room, check, seat.id, client_id, seen_seq=None)
 
 
 async def announce(

@@ -13,7 +13,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from server.errors import forbidden
+from server.errors import ApiError, forbidden
 from server.room import GameRoom, Principal
 from server.rooms import GameHall
 from server.settings import Settings
@@ -34,6 +34,21 @@ def facilitator_cookie(game_id: str) -> str:
 
 def projector_cookie(game_id: str) -> str:
     return f"compact_projector_{game_id}"
+
+
+def client_id(value: object) -> str | None:
+    """A client-chosen id for an action or a message (its idempotency key), or None."""
+    if isinstance(value, str) and 0 < len(value) <= 64:
+        return value
+    if value is not None and value != "":
+        raise ApiError(422, "invalid", "client_id: a string of 1 to 64 characters")
+    return None
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The `Idempotency-Key` header of an action or a message: a retry with the same key
+    is not done twice (the live pages send one with every form; docs/websocket.md)."""
+    return client_id(request.headers.get("idempotency-key"))
 
 
 def hall_of(request: Request) -> GameHall:

@@ -68,6 +68,11 @@ class ActionRecord(SQLModel, table=True):
     player_id: str | None = Field(default=None, max_length=32)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(True)))
+    client_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the sender's id for this action or message: a retry is not done twice",
+    )
 
 
 class Snapshot(SQLModel, table=True):

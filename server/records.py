@@ -34,6 +34,7 @@ def record_of(game_id: str, entry: LogEntry) -> ActionRecord:
         player_id=entry.player_id,
         payload=json.dumps(entry.payload, separators=(",", ":")),
         created_at=stamp(entry.at),
+        client_id=entry.client_id,
     )
 
 
@@ -46,6 +47,7 @@ def entry_of(rec: ActionRecord) -> LogEntry:
         rec.player_id,
         seq=rec.seq,
         at=unix(rec.created_at),
+        client_id=rec.client_id,
     )
 
 

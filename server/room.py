@@ -170,6 +170,8 @@ class LogEntry:
     player_id: str | None = None
     seq: int = 0
     at: float = 0.0
+    client_id: str | None = None
+    """the id the sender chose (its idempotency key): a retry with it is not done twice"""
 
 
 @dataclass
@@ -224,6 +226,8 @@ class GameRoom:
         """seconds left on the timer while the game is paused"""
         self.replay_round: int | None = None
         """the round the facilitator replays on the projector (0: the start); None: live"""
+        self.client_ids: dict[str, dict[str, int]] = {}
+        """sender (seat id, or "facilitator") -> its last client ids -> the seq they made"""
         # Kept by the hall, not folded:
         self.lock: Any = None
         self.broken = False
@@ -340,6 +344,18 @@ class GameRoom:
             )
         return {"type": "presence", "game_id": self.id, "seq": self.seq, "teams": by_team}
 
+    def done_by(self, sender: str, client_id: str) -> int | None:
+        """The seq a sender's earlier entry with this client id made, if any."""
+        return self.client_ids.get(sender, {}).get(client_id)
+
+    def _remember(self, entry: LogEntry) -> None:
+        if entry.client_id is None:
+            return
+        ids = self.client_ids.setdefault(entry.player_id or entry.actor_role, {})
+        ids[entry.client_id] = entry.seq
+        while len(ids) > CLIENT_IDS_KEPT:
+            del ids[next(iter(ids))]
+
     # --- the part of a snapshot that is not the rules state -----------------------------
 
     def snapshot(self) -> str:
@@ -357,6 +373,7 @@ class GameRoom:
                 "deadline": self.deadline,
                 "paused_remaining": self.paused_remaining,
                 "replay_round": self.replay_round,
+                "client_ids": self.client_ids,
             },
             separators=(",", ":"),
         )
@@ -373,11 +390,15 @@ class GameRoom:
         self.deadline = data["deadline"]
         self.paused_remaining = data["paused_remaining"]
         self.replay_round = data.get("replay_round")  # absent in snapshots before replays
+        self.client_ids = data.get("client_ids", {})  # none in snapshots before them
 
     def _add_seat(self, seat: Seat) -> None:
         self.seats[seat.id] = seat
         self.by_token[seat.token_hash] = seat
 
+
+CLIENT_IDS_KEPT = 100
+"""Client ids remembered per sender: a page retries only what it queued while offline."""
 
 Check = Callable[[GameRoom, float], LogEntry]
 """A command's rules: given the room and the time, the entry to commit, or an ApiError /
@@ -400,6 +421,7 @@ def fold(room: GameRoom, entry: LogEntry) -> list[Record]:
         _FOLDS[entry.kind](room, entry)
         notices = []
     room.seq = entry.seq
+    room._remember(entry)
     return notices
 
 

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     ws_send_timeout: float = Field(
         default=15.0, description="seconds one send may take before the connection is dropped"
     )
+    ws_heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="seconds between the live pages' heartbeats (websocket ping, SSE ping); a "
+        "page that hears nothing for 2.5 heartbeats takes its connection for dead and "
+        "reconnects, a server that hears nothing from a websocket for 3 closes it",
+    )
     chat_max_chars: int = Field(default=500, ge=1, le=4000)
     chat_per_minute: float = Field(
         default=30, gt=0, description="chat messages one seat may send per minute on average"

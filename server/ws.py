@@ -11,15 +11,17 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
+from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect
 
 from game_rules.errors import RuleError
 from server import commands
-from server.deps import facilitator_cookie, projector_cookie, seat_cookie
+from server.deps import client_id, facilitator_cookie, projector_cookie, seat_cookie
 from server.errors import ApiError
 from server.live import Connection, formats, renderer, spoken
 from server.room import GameRoom, Principal
@@ -27,6 +29,7 @@ from server.rooms import GameHall
 from server.schemas import ChatIn
 from server.security import websocket_origin_ok
 from web.i18n import language
+from web.render import LiveFrames, parse_frame
 
 router = APIRouter()
 
@@ -36,7 +39,37 @@ HELLO_TIMEOUT = 10.0
 CLOSE_FOR_STATUS = {400: 4400, 401: 4401, 403: 4403, 404: 4404, 422: 4400}
 
 
-def _token_from_handshake(ws: WebSocket, game_id: str) -> str | None:
+class FrameSocket:
+    """What a connection sends through: for the html formats, each view becomes only the
+    sections this connection has not got yet (web.render.LiveFrames); the rest as it is."""
+
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[int, str | None], Awaitable[None]],
+        *,
+        fragments: bool,
+    ) -> None:
+        self._send, self._close = send, close
+        self.frames = LiveFrames() if fragments else None
+        self.sent_bytes = 0
+
+    async def send_text(self, data: str) -> None:
+        if self.frames is not None:
+            frame = parse_frame(data)
+            if frame is not None:
+                small = self.frames.diff(frame)
+                if small is None:
+                    return  # nothing on this screen changed
+                data = small
+        self.sent_bytes += len(data.encode())
+        await self._send(data)
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        await self._close(code, reason)
+
+
+def token_from_handshake(ws: HTTPConnection, game_id: str) -> str | None:
     token = ws.query_params.get("token")
     if token:
         return token
@@ -48,6 +81,32 @@ def _token_from_handshake(ws: WebSocket, game_id: str) -> str | None:
         or ws.cookies.get(facilitator_cookie(game_id))
         or ws.cookies.get(projector_cookie(game_id))
     )
+
+
+def live_connection(
+    socket: FrameSocket, room: GameRoom, who: Principal, key: str, fmt: str, settings: Any
+) -> Connection:
+    """The hub's connection of one websocket or event stream of `who` watching `key`."""
+    return Connection(
+        socket,
+        room.id,
+        key,
+        spoken(fmt, language()),
+        who.seat.id if who.seat else None,
+        queue_size=settings.ws_queue_size,
+        send_timeout=settings.ws_send_timeout,
+    )
+
+
+def audience_key(room: GameRoom, who: Principal, wanted: str | None) -> str:
+    """The screen a connection watches: its own, or, for the facilitator, any screen
+    read-only (`?audience=projector` or `team:<id>`)."""
+    if who.role != "facilitator" or not wanted:
+        return who.audience_key
+    team = wanted.removeprefix("team:")
+    if wanted == "projector" or (wanted.startswith("team:") and team in room.state.teams):
+        return wanted
+    raise ApiError(404, "not_found", f"no audience {wanted!r} in this game")
 
 
 async def _refuse(ws: WebSocket, status: int, code: str, message: str) -> None:
@@ -73,7 +132,7 @@ async def game_socket(ws: WebSocket, game_id: str) -> None:
     except ApiError as exc:
         await _refuse(ws, exc.status, exc.code, exc.message)
         return
-    token = _token_from_handshake(ws, game_id)
+    token = token_from_handshake(ws, game_id)
     if token is None:
         try:
             first = json.loads(await asyncio.wait_for(ws.receive_text(), HELLO_TIMEOUT))
@@ -85,43 +144,21 @@ async def game_socket(ws: WebSocket, game_id: str) -> None:
     except ApiError as exc:
         await _refuse(ws, exc.status, exc.code, exc.message)
         return
-    key = who.audience_key
-    wanted_audience = ws.query_params.get("audience")
-    if who.role == "facilitator" and wanted_audience:
-        # The facilitator may watch any screen, read-only: the projector or a team's.
-        team = wanted_audience.removeprefix("team:")
-        if wanted_audience == "projector":
-            key = "projector"
-        elif wanted_audience.startswith("team:") and team in room.state.teams:
-            key = wanted_audience
-        else:
-            await _refuse(ws, 404, "not_found", f"no audience {wanted_audience!r} in this game")
-            return
+    try:
+        key = audience_key(room, who, ws.query_params.get("audience"))
+    except ApiError as exc:
+        await _refuse(ws, exc.status, exc.code, exc.message)
+        return
     settings = ws.app.state.settings
-    conn = Connection(
-        ws,
-        game_id,
-        key,
-        spoken(fmt, language()),
-        who.seat.id if who.seat else None,
-        queue_size=settings.ws_queue_size,
-        send_timeout=settings.ws_send_timeout,
-    )
+    socket = FrameSocket(ws.send_text, ws.close, fragments=fmt != "json")
+    conn = live_connection(socket, room, who, key, fmt, settings)
     conn.start()
-    welcome = {
-        "type": "welcome",
-        "game_id": game_id,
-        "role": who.role,
-        "audience": key,
-        "player": who.seat.public() if who.seat else None,
-        "last_seq": _int(ws.query_params.get("last_seq")),
-        "seq": room.seq,
-    }
-    conn.offer(json.dumps(welcome), full_view=False)
+    last_seq = int_or_none(ws.query_params.get("last_seq"))
+    conn.offer(welcome(room, who, key, last_seq, settings.ws_heartbeat_seconds), full_view=False)
     await hall.attach(room, conn)
     expiry = asyncio.create_task(_close_at_expiry(ws, conn, room.expires_at(who)))
     try:
-        await _receive(ws, hall, room, who, conn, limit)
+        await _receive(ws, hall, room, who, conn, socket, limit)
     finally:
         expiry.cancel()
         hall.hub.remove(conn)
@@ -140,7 +177,23 @@ async def _close_at_expiry(ws: WebSocket, conn: Connection, expires_at: float) -
     conn.closed.set()
 
 
-def _int(value: str | None) -> int | None:
+def welcome(room: GameRoom, who: Principal, key: str, last_seq: int | None, hb: float) -> str:
+    """The first message of every live connection (websocket or events)."""
+    return json.dumps(
+        {
+            "type": "welcome",
+            "game_id": room.id,
+            "role": who.role,
+            "audience": key,
+            "player": who.seat.public() if who.seat else None,
+            "last_seq": last_seq,
+            "seq": room.seq,
+            "heartbeat": hb,
+        }
+    )
+
+
+def int_or_none(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
     except ValueError:
@@ -148,10 +201,27 @@ def _int(value: str | None) -> int | None:
 
 
 async def _receive(
-    ws: WebSocket, hall: GameHall, room: GameRoom, who: Principal, conn: Connection, limit: int
+    ws: WebSocket,
+    hall: GameHall,
+    room: GameRoom,
+    who: Principal,
+    conn: Connection,
+    socket: FrameSocket,
+    limit: int,
 ) -> None:
+    # A client that pings is held to it: silent for three heartbeats, it is taken for gone
+    # (a phone that roamed, a frozen NAT) and closed, so the console's presence follows.
+    # One that never pinged (a script, a bot) may stay quiet.
+    silence = 3 * ws.app.state.settings.ws_heartbeat_seconds
+    pinged = False
     while not conn.closed.is_set():
-        message = await ws.receive()
+        try:
+            async with asyncio.timeout(silence if pinged else None):
+                message = await ws.receive()
+        except TimeoutError:
+            with contextlib.suppress(Exception):
+                await ws.close(4408, "no heartbeat")
+            return
         if message["type"] == "websocket.disconnect":
             return
         raw = message.get("text")
@@ -162,9 +232,24 @@ async def _receive(
             with contextlib.suppress(Exception):
                 await ws.close(1009, f"messages are limited to {limit} bytes")
             return
+        kind = _type_of(raw)
+        pinged = pinged or kind == "ping"
+        if kind == "resync" and socket.frames is not None:
+            # The client saw a gap in the frames' seqs: start again from the whole screen.
+            socket.frames.reset()
+            await hall.attach(room, conn)
+            continue
         reply = await _answer(hall, room, who, raw)
         if reply is not None:
             conn.offer(json.dumps(reply), full_view=False)
+
+
+def _type_of(raw: str) -> object:
+    with contextlib.suppress(ValueError):
+        msg = json.loads(raw)
+        if isinstance(msg, dict):
+            return msg.get("type")
+    return None
 
 
 async def _answer(
@@ -190,14 +275,22 @@ async def _answer(
         if kind == "hello":
             return None
         if kind == "action":
+            cid = client_id(msg.get("client_id"))
             action = commands.strict_action(json.dumps(msg.get("action")))
-            outcome = await commands.act(hall, room, who, action)
+            outcome = await commands.act(hall, room, who, action, client_id=cid)
         elif kind == "chat":
             if who.seat is None:
                 raise ApiError(403, "forbidden", "only a participant with a seat can chat")
+            cid = client_id(msg.pop("client_id", None))
             body = ChatIn.model_validate(msg)
             outcome = await commands.chat(
-                hall, room, who, channel=body.channel, text=body.text, to_team=body.to_team
+                hall,
+                room,
+                who,
+                channel=body.channel,
+                text=body.text,
+                to_team=body.to_team,
+                client_id=cid,
             )
         else:
             return {
@@ -220,4 +313,7 @@ async def _answer(
             "status": exc.status,
             **base,
         }
-    return {"type": "result", "ok": True, "seq": outcome.seq, **base}
+    reply = {"type": "result", "ok": True, "seq": outcome.seq, **base}
+    if outcome.entry.kind == "repeat":
+        reply["repeated"] = True  # this client_id was done before: nothing done again
+    return reply

@@ -76,6 +76,7 @@ def whoami(request: Request, room: GameRoom) -> Principal | None:
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("now", time.time())
+    context.setdefault("heartbeat", request.app.state.settings.ws_heartbeat_seconds)
     context.setdefault("csrf", form_token(request.cookies, request.path_params.get("game_id")))
     return render.templates.TemplateResponse(request, template, context, status_code=status)
 

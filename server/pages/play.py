@@ -14,6 +14,7 @@ from game_rules.errors import RuleError
 from server import commands
 from server.deps import (
     Hall,
+    idempotency_key,
 )
 from server.errors import ApiError
 from server.pages.base import (
@@ -119,7 +120,7 @@ async def builder_post(request: Request, hall: Hall, game_id: str) -> HTMLRespon
         return fragment("builder.html", b=forms.builder_context(doc, None), game_id=game_id)
     try:
         action = parse_action(forms.proposal_action(built, me_id))
-        outcome = await commands.act(hall, room, who, action)
+        outcome = await commands.act(hall, room, who, action, client_id=idempotency_key(request))
     except (ValidationError, RuleError, ApiError) as exc:
         errors = forms.builder_errors(exc)
         b = forms.builder_context(doc, built, errors=errors, shown_counter=counter)
@@ -146,7 +147,7 @@ async def play_act(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
         return message(_("unknown action"), ok=False, status=422)
 
     async def run() -> None:
-        await commands.act(hall, room, who, parse_action(data))
+        await commands.act(hall, room, who, parse_action(data), client_id=idempotency_key(request))
 
     return await attempt(run, _(forms.DONE[data["kind"]]))
 
@@ -165,7 +166,13 @@ async def play_chat(
     async def run() -> None:
         body = ChatIn.model_validate({"channel": channel, "text": text, "to_team": to_team})
         await commands.chat(
-            hall, room, who, channel=body.channel, text=body.text, to_team=body.to_team
+            hall,
+            room,
+            who,
+            channel=body.channel,
+            text=body.text,
+            to_team=body.to_team,
+            client_id=idempotency_key(request),
         )
 
     if not text.strip():
@@ -179,6 +186,6 @@ async def play_implement(request: Request, hall: Hall, game_id: str) -> HTMLResp
     data = forms.implement_action(await request.form())
 
     async def run() -> None:
-        await commands.act(hall, room, who, parse_action(data))
+        await commands.act(hall, room, who, parse_action(data), client_id=idempotency_key(request))
 
     return await attempt(run, _("Decisions saved. You can change them until the phase ends."))

@@ -49,6 +49,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "DATABASE_URL": db_url,
         "COMPACT_JOIN_FAILURES_PER_MINUTE": "100",
         "COMPACT_GAMES_PER_HOUR": "10000",
+        # Short heartbeats: a dead connection is found in 5 s, not 12.5 (tests/web/test_transport).
+        "COMPACT_WS_HEARTBEAT_SECONDS": "2",
     }
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(
