@@ -34,6 +34,7 @@
     welcome: null,       /* the game's seq when this connection opened */
     state: "connecting", /* connecting | up | down | gone */
     wasDown: false,      /* say "back online" once up again */
+    everUp: false,       /* has this page had a live connection yet? */
     wsFailures: 0,
     retries: 0,
     pending: null
@@ -57,6 +58,7 @@
   }
   function becameUp() {
     setState("up");
+    live.everUp = true;
     live.retries = 0;
     if (live.wasDown || (banner && !banner.hidden && banner.className.indexOf("warn") >= 0)) {
       live.wasDown = false;
@@ -176,7 +178,9 @@
     if (code === 4403) { setState("gone"); say(words.removed, "error"); return; }
     if (code === 4400 || code === 4401 || code === 4404) { setState("gone"); say(words.gone, "error"); return; }
     setState("down");
-    sayDown();
+    /* Before the first frame, the first failures are the search for a way through (a
+       websocket refused, then events): not worth a banner yet. */
+    if (live.everUp || live.retries >= 2) sayDown();
     live.retries += 1;
     restart(Math.min(15000, 250 * Math.pow(2, live.retries)) * (0.5 + Math.random() / 2));
   }
