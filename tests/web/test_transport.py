@@ -112,6 +112,10 @@ def test_outage_and_a_silently_dead_connection_lose_nothing(proxied: Any, base_u
     page.locator(".chat-form").get_by_role("button", name="Send").click()
     expect(page.locator("#chat-msg")).to_contain_text("Not sent yet")
     expect(page.locator("#chat-text")).to_have_value("")
+    # An action is not queued (a stale decision is better retaken): refused next to it.
+    ready = page.get_by_role("button", name="Mark my team ready for the next phase")
+    ready.click()
+    expect(page.locator("form", has=ready).locator("output")).to_contain_text("Not sent")
 
     # Back: up to date (the banner says it, then goes), the queued message sent once.
     network.set(offline=False)

@@ -215,8 +215,11 @@
   try { outbox = JSON.parse(sessionStorage.getItem(OUTBOX) || "[]"); } catch (e) { outbox = []; }
   function keep() { try { sessionStorage.setItem(OUTBOX, JSON.stringify(outbox)); } catch (e) { /* full */ } }
   function newKey() { return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12); }
-  function output(form) {
-    var out = form.querySelector("output");
+  function output(form, target) {
+    /* Next to the control: the form's own message target, else its message output (not
+       the budget's outputs), else a new one at its end. */
+    if (target && target !== form && form.contains(target)) return target;
+    var out = form.querySelector("output.msg");
     if (!out) {
       out = document.createElement("output");
       out.className = "msg";
@@ -224,8 +227,8 @@
     }
     return out;
   }
-  function tell(form, text) {
-    var out = output(form);
+  function tell(form, text, target) {
+    var out = output(form, target);
     out.textContent = "";
     var span = document.createElement("span");
     span.className = "msg-error";
@@ -250,7 +253,7 @@
     if (!form || !offline()) return;
     e.preventDefault();
     if (isChat(form)) enqueue(form, e.detail.path, new URLSearchParams(new FormData(form)).toString(), key);
-    else tell(form, words.not_sent);
+    else tell(form, words.not_sent, e.detail.target);
   });
   document.addEventListener("htmx:sendError", function (e) {
     var form = e.detail.elt.closest ? e.detail.elt.closest("form") : null;
@@ -259,7 +262,7 @@
     if (isChat(form)) {
       enqueue(form, cfg.path, new URLSearchParams(cfg.formData || new FormData(form)).toString(), cfg.headers["Idempotency-Key"]);
     } else {
-      tell(form, words.not_sent);
+      tell(form, words.not_sent, e.detail.target);
     }
   });
   var flushing = false;
