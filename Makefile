@@ -19,15 +19,14 @@ run: install
 	$(BIN)/compact serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 ## Lint, type-check and run every test (browser tests install Debian's Chromium first).
-## The rules' tests are pure and run on both cores; the server's and the browser's share
-## databases and ports and run in one process.
+## The server's tests run beside the rules' and the browser's, one core each
+## (scripts/run-tests says why).
 test: install
 	@if [ -x scripts/install-browser-deps ]; then scripts/install-browser-deps; fi
 	@if [ -x scripts/install-test-deps ]; then scripts/install-test-deps; fi
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -p no:cacheprovider -n 2 --dist worksteal tests/rules
-	$(BIN)/pytest -p no:cacheprovider tests/server tests/web
+	BIN=$(BIN) scripts/run-tests
 
 ## The termination property on the full 1,000 seeds of every scenario (a few minutes).
 test-properties: install
