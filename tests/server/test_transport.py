@@ -202,3 +202,20 @@ async def test_server_sent_events_catch_up_like_the_websocket(browsers, server) 
         await stream.aclose()
         wrong = await http.get(f"/sse/games/{union.game_id}?format=html&token=nope")
         assert wrong.status_code == 401
+
+
+async def test_static_files_are_versioned_and_cached_for_good(browsers, server) -> None:
+    table = await seat_table(browsers, to_negotiation=False)
+    union = table.teams["union"]
+    union.http.cookies.set(f"compact_seat_{union.game_id}", union.token or "")
+    page = (await union.http.get(f"/games/{union.game_id}/play")).text
+    urls = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert urls and all(re.search(r"\?v=[0-9a-f]{12}$", u) for u in urls), urls
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        for url in urls:
+            r = await http.get(url)
+            assert r.status_code == 200, url
+            assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+        plain = await http.get(urls[0].partition("?")[0])
+        old = await http.get(urls[0].partition("?")[0] + "?v=000000000000")
+        assert plain.headers["cache-control"] == old.headers["cache-control"] == "no-cache"

@@ -247,7 +247,9 @@
   function offline() { return navigator.onLine === false || live.state === "down" || live.state === "gone"; }
   document.addEventListener("htmx:configRequest", function (e) {
     if (e.detail.verb !== "post") return;
-    var form = e.detail.elt.closest ? e.detail.elt.closest("form") : null;
+    /* Only a form sent by its person: not a preview a form's typing triggers (the
+       scoresheets), which simply waits for the next keystroke. */
+    var form = e.detail.elt.tagName === "FORM" ? e.detail.elt : null;
     var key = newKey();
     e.detail.headers["Idempotency-Key"] = key;
     if (!form || !offline()) return;
@@ -256,7 +258,7 @@
     else tell(form, words.not_sent, e.detail.target);
   });
   document.addEventListener("htmx:sendError", function (e) {
-    var form = e.detail.elt.closest ? e.detail.elt.closest("form") : null;
+    var form = e.detail.elt.tagName === "FORM" ? e.detail.elt : null;
     var cfg = e.detail.requestConfig || {};
     if (!form) return;
     if (isChat(form)) {
