@@ -215,4 +215,21 @@ def test_a_participant_values_a_proposal_on_the_scoresheet_then_accepts_it(
     # Valued: the Union accepts, and the deal is signed.
     card.get_by_role("button", name="Accept").click()
     expect(page.locator("#ag-a1")).to_contain_text("readmission 60 %")
+
+    # In implementation the decision form previews cost and effect before submitting.
+    with httpx.Client(base_url=base_url, timeout=15) as api:
+        r = api.post(f"/api/games/{g}/actions", json={"kind": "advance_phase"}, headers=fac)
+        assert r.is_success, r.text
+    form = page.locator("#impl-form")
+    preview = form.locator("#impl-preview")
+    expect(preview).to_contain_text("They cost")
+    expect(preview).to_contain_text("Expected score this round")
+    form.get_by_label("Development spending").fill("999999")
+    expect(preview).to_contain_text("more than your treasury")
+    form.get_by_label("Development spending").fill("50")
+    expect(preview).not_to_contain_text("more than your treasury")
+    preview.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "scoresheet-preview-390.png"))
+    form.get_by_role("button", name="Submit decisions").click()
+    expect(form.locator("#impl-msg")).to_contain_text("Decisions saved")
     assert not errors, errors
