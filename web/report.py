@@ -71,7 +71,8 @@ def indicator_tables(v: dict[str, Any], names: dict[str, str]) -> list[Indicator
                 if k not in keys:
                     keys.append(k)
         rows = [(k, [rec["indicators"].get(tid, {}).get(k) for tid in order]) for k in sorted(keys)]
-        rows.append(("support", [rec["support"].get(tid) for tid in order]))
+        if "support" not in keys:
+            rows.append(("support", [rec["support"].get(tid) for tid in order]))
         scores = rec.get("scores") or {}
         if scores:
             rows.append(("score", [scores.get(tid) for tid in order]))

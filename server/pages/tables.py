@@ -131,7 +131,7 @@ async def session_report(request: Request, hall: Hall, session_id: str) -> HTMLR
     info = await authorised_session(hall, request, session_id, None)
     c = await _comparison(hall, info)
     reports = [
-        (t.number, report(room.document("facilitator")))
+        (t.number, room.id, report(room.document("facilitator")))
         for t, room in await sessions.rooms_of(hall, info)
     ]
     return page(request, "tables/session_report.html", info=info, c=c, reports=reports)

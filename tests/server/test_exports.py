@@ -15,6 +15,9 @@ import io
 import json
 from typing import Any
 
+import httpx
+import pytest
+
 from game_rules.views import PUBLIC_INDICATORS
 from server.db import make_engine, upgrade
 from server.export import ImportRefused, import_game, state_digest
@@ -42,6 +45,9 @@ async def _ended(b: Browser, game_id: str) -> dict[str, Any]:
     return await asyncio.wait_for(wait(), WAIT)
 
 
+# The whole flow once, on SQLite (the suite's time budget); what depends on the database
+# (the session's tables, the log's round trip, a restart) on PostgreSQL by the next test.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_a_session_of_two_tables_replays_exports_and_keeps_each_teams_secrets(
     start_server, tmp_path: Any, db_url: str
 ) -> None:
@@ -205,12 +211,47 @@ async def test_a_session_of_two_tables_replays_exports_and_keeps_each_teams_secr
         # --- the session survives a restart, each table with its own join code -------------
         await server.stop()
         again: LiveServer = await start_server()
-        r = await again.browser().http.get(f"/api/sessions/{sid}", headers=auth)
+        async with httpx.AsyncClient(base_url=again.url) as client:
+            r = await client.get(f"/api/sessions/{sid}", headers=auth)
         assert r.status_code == 200, r.text
         assert [t["join_code"] for t in r.json()["tables"]] == [t["join_code"] for t in tables]
     finally:
         for b in (fac, union, sahelia):
             await b.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_session_survives_a_restart_and_its_log_exports_round_trip(
+    start_server, tmp_path: Any
+) -> None:
+    server: LiveServer = await start_server()
+    b = server.browser()
+    try:
+        r = await b.http.post(
+            "/api/sessions", json={"scenario": "mediterranean", "seed": 3, "tables": 2}
+        )
+        assert r.status_code == 201, r.text
+        session = r.json()
+        auth = {"Authorization": f"Bearer {session['token']}"}
+        sid, tables = session["session_id"], session["tables"]
+        r = await b.http.post(f"/api/sessions/{sid}/do", json={"op": "start"}, headers=auth)
+        assert all(t["ok"] for t in r.json()["tables"]), r.text
+        fac = fac_for(server, tables[1])
+        await fac.act({"kind": "advance_phase"})
+        exported = (await fac.get("/api/games/{g}/export/log.json")).json()
+        await fac.http.aclose()
+        await server.stop()
+        again: LiveServer = await start_server()
+        async with httpx.AsyncClient(base_url=again.url) as client:
+            r = await client.get(f"/api/sessions/{sid}", headers=auth)
+        assert r.status_code == 200, r.text
+        assert [t["join_code"] for t in r.json()["tables"]] == [t["join_code"] for t in tables]
+        made = await asyncio.to_thread(import_game, again.hall.engine, exported)
+        copy = await again.hall.room(made["game_id"])
+        assert state_digest(copy.state) == exported["digest"]
+        assert copy.state.phase.value == "negotiation"
+    finally:
+        await b.close()
 
 
 def fac_for(server: LiveServer, table: dict[str, Any]) -> Browser:
