@@ -9,6 +9,7 @@ same program.
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -81,6 +82,31 @@ def serve_command(
 def db_upgrade_command() -> None:
     """Apply database migrations to DATABASE_URL (default: the SQLite file)."""
     db_upgrade()
+
+
+@db_app.command("import")
+def db_import_command(
+    path: Annotated[Path, typer.Argument(help="a facilitator's export/log.json")],
+) -> None:
+    """Import a facilitator's log export into DATABASE_URL as a new game (same state
+    digest), and print its id, join code and new tokens."""
+    import json
+
+    from server.db import check_migrated
+    from server.export import ImportRefused, import_game
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        check_migrated(engine)
+        made = import_game(engine, json.loads(path.read_text(encoding="utf-8")))
+    except ImportRefused as exc:
+        typer.echo(f"not imported: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    for key, value in made.items():
+        typer.echo(f"{key}: {value}")
 
 
 def main() -> None:
