@@ -106,6 +106,14 @@ class RevealTruth(_Action):
     kind: Literal["reveal_truth"] = "reveal_truth"
 
 
+class ShowSlide(_Action):
+    """After the end: the debrief slide every projector shows (the facilitator steps
+    through the debrief one section at a time)."""
+
+    kind: Literal["show_slide"] = "show_slide"
+    slide: int = Field(ge=0, lt=50)
+
+
 class EndGame(_Action):
     kind: Literal["end_game"] = "end_game"
 
@@ -192,6 +200,7 @@ Action = Annotated[
     | InjectEvent
     | RevealScores
     | RevealTruth
+    | ShowSlide
     | EndGame
     | Propose
     | Counter
@@ -217,6 +226,7 @@ FACILITATOR_ACTIONS = frozenset(
         "inject_event",
         "reveal_scores",
         "reveal_truth",
+        "show_slide",
         "end_game",
     }
 )

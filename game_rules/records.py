@@ -220,6 +220,14 @@ class TruthRevealed(_Record):
     kind: Literal["truth_revealed"] = "truth_revealed"
 
 
+class SlideShown(_Record):
+    """After the end, the facilitator moved the debrief to another slide."""
+
+    kind: Literal["slide_shown"] = "slide_shown"
+    slide: int
+    news: ClassVar[bool] = False
+
+
 class LegacyNews(_Record):
     """News of a game saved before records existed: its English sentence as it was stored
     (such snapshots are converted on load, see `GameState`). `teams` None: public."""
@@ -254,6 +262,7 @@ Record = Annotated[
     | GameResumed
     | ScoresRevealed
     | TruthRevealed
+    | SlideShown
     | LegacyNews,
     Field(discriminator="kind"),
 ]
@@ -304,6 +313,7 @@ __all__ = [
     "Record",
     "RoundResolved",
     "ScoresRevealed",
+    "SlideShown",
     "TeamDecided",
     "TeamReady",
     "TermReleased",

@@ -295,6 +295,10 @@ def _verify_facilitator(state: GameState, action: Action) -> None:
         if state.phase is not Phase.lobby:
             raise WrongPhase("the game has already started")
         return
+    if kind == "show_slide":
+        if state.phase is not Phase.ended:
+            raise WrongPhase("the debrief's slides are shown after the game has ended")
+        return
     if kind == "reveal_truth":
         if state.phase is not Phase.ended:
             raise WrongPhase("the truth is revealed in the debrief, after the game has ended")
@@ -722,6 +726,11 @@ def _f_reveal_truth(state: GameState, action: A.RevealTruth) -> list[R.Record]:
     return happened(state, R.TruthRevealed(round=state.round))
 
 
+def _f_show_slide(state: GameState, action: A.ShowSlide) -> list[R.Record]:
+    state.debrief_slide = action.slide
+    return happened(state, R.SlideShown(round=state.round, slide=action.slide))
+
+
 def _f_end(state: GameState, action: Action) -> list[R.Record]:
     state.phase = Phase.ended
     state.paused = False
@@ -736,6 +745,7 @@ _FACILITATOR: dict[str, Callable[..., list[R.Record]]] = {
     "inject_event": _f_inject,
     "reveal_scores": _f_reveal,
     "reveal_truth": _f_reveal_truth,
+    "show_slide": _f_show_slide,
     "end_game": _f_end,
 }
 

@@ -223,6 +223,7 @@ class GameState(_State):
     truth_revealed: bool = Field(
         default=False, description="after the end: the facilitator showed everyone the truth"
     )
+    debrief_slide: int = Field(default=0, description="after the end: the slide projectors show")
     teams: dict[str, TeamState]
     trust: dict[str, dict[str, float]]
     proposals: dict[str, Proposal] = {}

@@ -21,6 +21,13 @@ game did, but never by accident and never to one team more than to another:
   truth (`reveal_truth`, only after the end). The projector is read by every team in the
   room, so it can never be shown what a team may not see; the reveal is the facilitator's
   choice of when the room discusses "letter and spirit";
+- left on the table (`game_rules.frontier`: the deal frontier of each set of partners
+  under the teams' private mandates): the facilitator always, everyone after the reveal.
+  Before it a team sees its own mandate's numbers only (its BATNA, what each agreement it
+  signed and the Nash and KS deals were worth to it, its best on the frontier), never a
+  partner's gains, the frontier's shape or the deals that would have suited both: each
+  of those is read off the partner's private scoresheet. The reveal shows what mandates
+  were worth in the deals on the table, not the mandates themselves;
 - never, even after the reveal: another team's mandate, support drivers, proposals or
   chat (the debrief counts the proposals an audience could see, not their terms).
 """
@@ -229,6 +236,7 @@ PUBLIC_RECORDS: frozenset[type[BaseModel]] = frozenset(
         R.GameResumed,
         R.ScoresRevealed,
         R.TruthRevealed,
+        R.SlideShown,
     }
 )
 """Records every screen may show: signed agreements, withdrawals and coercion are public
@@ -418,11 +426,15 @@ def sees_truth(state: GameState, audience: Audience) -> bool:
 
 
 def debrief(
-    state: GameState, audience: Audience, outcomes: dict[str, dict[str, float]]
+    state: GameState,
+    audience: Audience,
+    outcomes: dict[str, dict[str, float]],
+    left: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """What `audience` may see of the debrief (the policy is in this module's docstring);
     None before the end. `outcomes`: per team its score, no-agreement score (batna) and
-    gain, from `analytics.batna_report` (a replay of the game: the caller caches it)."""
+    gain, from `analytics.batna_report` (a replay of the game: the caller caches it);
+    `left`: `frontier.report` of the game, None while it is being computed."""
     if state.phase is not Phase.ended:
         return None
     me = audience.team if audience.kind == "team" else None
@@ -488,7 +500,76 @@ def debrief(
         "trust": trust,
         "trust_received": received,
         "rounds": len(state.history),
+        "slide": state.debrief_slide,
+        "thresholds": {
+            tid: state.scenario.team(tid).support.threshold
+            for tid in state.teams
+            if truth or tid == me
+        },
+        "trust_rounds": [rec.trust for rec in state.history] if truth else [],
+        "collective": [_collective(rec) for rec in state.history],
+        "left_pending": left is None,
+        "left_on_table": _left_on_table(left, truth, me),
     }
+
+
+def _collective(rec: Any) -> dict[str, float]:
+    """One round's outcomes for everyone at once (the same for every team's indicators):
+    public after the end, as an agency's yearly report would be. A mean over the hosts
+    tells nothing of one team that its own published statistics do not."""
+    ind: dict[str, float] = next(iter(rec.indicators.values()), {})
+    return {
+        "deaths": round(ind.get("migrant_deaths", 0.0), 1),
+        "stranded": round(ind.get("stranded_total", 0.0), 1),
+        "refugees": round(ind.get("refugees_total", 0.0), 1),
+        "livelihood": round(ind.get("refugee_livelihood_mean", 0.0), 1),
+        "legal": float(sum(f.legal for f in rec.corridors.values())),
+        "arrived": float(sum(f.arrived for f in rec.corridors.values())),
+    }
+
+
+def _left_on_table(
+    left: dict[str, Any] | None, truth: bool, me: str | None
+) -> dict[str, Any] | None:
+    """All of `frontier.report` to who sees the truth; a team its own numbers of the sets
+    it is party to; of the other sets, as to anyone else, only who they are and which
+    agreements they signed (public): every screen has the same sets, so the debrief's
+    slides are the same on every screen (see the module's docstring)."""
+    if left is None or truth:
+        return left
+
+    def own(point: dict[str, Any] | None, k: int) -> dict[str, Any] | None:
+        if point is None:
+            return None
+        return {"gains": [g if i == k else None for i, g in enumerate(point["gains"])]}
+
+    sets: list[dict[str, Any]] = []
+    for s in left["sets"]:
+        if me is None or me not in s["parties"]:
+            sets.append({"parties": s["parties"], "agreements": s["agreements"], "hidden": True})
+            continue
+        k = s["parties"].index(me)
+        best = max((p["gains"][k] for p in s["frontier"]), default=None)
+        sets.append(
+            {
+                "parties": s["parties"],
+                "agreements": s["agreements"],
+                "size": s["size"],
+                "restricted": s["restricted"],
+                "too_large": s["too_large"],
+                "batna": {me: s["batna"][me]},
+                "mine": k,
+                "best_own": best,
+                "nash": own(s["nash"], k),
+                "ks": own(s["ks"], k),
+                "deals": [
+                    {"agreement": d["agreement"], "valued": d["valued"]}
+                    | ({"gains": own(d, k)["gains"]} if d["valued"] else {})  # type: ignore[index]
+                    for d in s["deals"]
+                ],
+            }
+        )
+    return {**left, "sets": sets, "hidden": True}
 
 
 def _mean(values: list[float]) -> float:

@@ -239,6 +239,9 @@ class GameRoom:
         """the newest seq another instance announced for this game (server.notify)"""
         self.used_at = 0.0
         """monotonic time of the last request for this room (the memory cap unloads idle ones)"""
+        self.left_report: dict[str, Any] | None = None
+        """after the end: left on the table (`game_rules.frontier.report`), computed once
+        in the hall's analysis pool after the replay"""
         self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
 
     # --- who is calling ---------------------------------------------------------------
@@ -330,11 +333,15 @@ class GameRoom:
         agreements (None until then)."""
         if self.state.phase is not Phase.ended or self.debrief_report is None:
             return None
-        return debrief(self.state, audience, self.debrief_report)
+        return debrief(self.state, audience, self.debrief_report, self.left_report)
 
     def set_debrief(self, report: dict[str, dict[str, float]]) -> None:
         self.debrief_report = {t: {k: round(v, 1) for k, v in r.items()} for t, r in report.items()}
         self._docs.clear()  # every screen's document gains it
+
+    def set_left(self, report: dict[str, Any]) -> None:
+        self.left_report = report
+        self._docs.clear()
 
     def presence_document(self, online: dict[str, int]) -> dict[str, Any]:
         by_team: dict[str, list[dict[str, Any]]] = {}

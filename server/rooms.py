@@ -51,6 +51,7 @@ from game_rules.actions import Actor, AdvancePhase
 from game_rules.analytics import batna_report
 from game_rules.errors import RuleError
 from game_rules.state import Phase
+from server.analysis import Analyst
 from server.db import is_sqlite
 from server.errors import ApiError, Conflict, not_found
 from server.instances import HallInstances, in_thread
@@ -131,6 +132,8 @@ class GameHall(HallInstances):
         self._finished: set[str] = set()
         """games the orphan scan found needing no driver any more (ended)"""
         self._over_cap_logged = False
+        self._analyses: dict[str, asyncio.Task[None]] = {}
+        self.analyst = Analyst(settings.analysis_workers)
         self.closing = False
         hub.on_presence_change = self._presence_changed
         self.watchers: list[Callable[[GameRoom], None]] = []
@@ -187,6 +190,7 @@ class GameHall(HallInstances):
                 fresh.timer_task = room.timer_task
                 fresh.moved = room.moved
                 fresh.debrief_report = room.debrief_report
+                fresh.left_report = room.left_report
             fresh.used_at = time.monotonic()
             self.rooms[game_id] = fresh
             self.enforce_cap()
@@ -551,6 +555,29 @@ class GameHall(HallInstances):
             await self._publish(room, documents, wanted, seq)
         except Exception:
             log.exception("game %s: the debrief's replay failed", game_id)
+            return
+        running = self._analyses.get(game_id)
+        if room.left_report is None and (running is None or running.done()) and not self.closing:
+            self._analyses[game_id] = asyncio.create_task(
+                self._analyse(game_id, ended), name=f"frontier-{game_id}"
+            )
+
+    async def _analyse(self, game_id: str, ended: str) -> None:
+        """Left on the table, after the replay (the debrief shows the rest meanwhile)."""
+        try:
+            if self.settings.debrief_analysis:
+                left = await in_thread(self.analyst.left_on_table, ended)
+            else:
+                left = {"sets": [], "off": True}
+            room = await self.room(game_id)
+            async with room.lock:
+                room.set_left(left)
+                wanted = self.hub.wanted(game_id)
+                documents = self._documents(room, wanted, self.hub.online(game_id))
+                seq = room.seq
+            await self._publish(room, documents, wanted, seq)
+        except Exception:
+            log.exception("game %s: the debrief's analysis failed", game_id)
 
     async def debrief(self, room: GameRoom) -> dict[str, dict[str, float]] | None:
         """The debrief's report once the game has ended, waiting for its replay if needed."""
@@ -596,10 +623,17 @@ class GameHall(HallInstances):
         self.closing = True
         tasks = [r.timer_task for r in self.rooms.values() if r.timer_task is not None]
         extra = [self._maintenance] if self._maintenance is not None else []
-        for task in [*tasks, *self._replays.values(), *self._catching.values(), *extra]:
+        for task in [
+            *tasks,
+            *self._replays.values(),
+            *self._analyses.values(),
+            *self._catching.values(),
+            *extra,
+        ]:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+        self.analyst.close()
         if self.listener is not None:
             await self.listener.stop()
         if self.leases is not None:

@@ -96,6 +96,17 @@ class Settings(BaseSettings):
     bot_pace_seconds: float = Field(
         default=8.0, ge=0, le=600, description="least time between two moves of a bot"
     )
+    debrief_analysis: bool = Field(
+        default=True,
+        description="after the end, work out what was left on the table (the deal frontier "
+        "of every set of partners: a few CPU-seconds a game)",
+    )
+    analysis_workers: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="processes that value the frontier's deals (0: a thread of the server)",
+    )
     public_url: str = Field(default="", description="base URL used in join links")
     allowed_origins: list[str] = Field(
         default_factory=list,

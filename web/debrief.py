@@ -13,23 +13,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from web.charts import line_chart
-from web.format import fmt
+from web.charts import Mark, gain_chart, line_chart, trust_grid
+from web.format import fmt, label, term_text
 from web.i18n import N_, _, localised, n_
 
 NO_COLOUR = "#555"
 HONOURED_IN_FULL = 99.5
 """An average compliance from which commitments count as kept (rounding aside)."""
-
-DISCUSSION = (
-    N_("Partnership or pressure: what did coercion buy, and what did it cost in trust?"),
-    N_("Quick deals or long-term ones: which agreements were still honoured at the end?"),
-    N_(
-        "Security bias: how much of what was signed was about stopping people, how much about "
-        "legal pathways and livelihoods?"
-    ),
-    N_("Who carried the cost: the migrants (deaths en route), the refugees, the treasuries?"),
-)
 
 UNSIGNED = ("rejected", "expired", "retracted")
 
@@ -55,6 +45,22 @@ class AgreementRecord:
 
 
 @dataclass(frozen=True)
+class LeftSet:
+    """Left on the table by one set of partners (`game_rules.frontier`), as shown."""
+
+    parties: list[str]
+    """Their names."""
+    agreements: list[str]
+    charts: list[Markup]
+    """Two parties: one chart of their gains; three or more: one per pair of them."""
+    rows: list[dict[str, Any]]
+    """Per signed agreement, then the Nash and KS deals: label, gains (one per party,
+    None where this audience may not know it), efficiency, distance (None: not shown)."""
+    words: list[str]
+    best_surplus: float | None
+
+
+@dataclass(frozen=True)
 class Debrief:
     rows: list[dict[str, Any]]
     """Per team, best score first: id, name, colour, score (the game's: mean of the
@@ -70,7 +76,8 @@ class Debrief:
     trust_chart: Markup
     left: list[str]
     """What was left on the table, in sentences."""
-    prompts: list[str]
+    prompts: list[tuple[str, str]]
+    """Discussion prompts from what happened: (what happened, the paper's question)."""
     names: dict[str, str]
     rounds: int
     truth_revealed: bool = False
@@ -78,11 +85,45 @@ class Debrief:
     """True compliance and all trust shown (the facilitator, or after the reveal)."""
     offer_reveal: bool = False
     """The facilitator's screen, before the reveal: offer to show everyone the truth."""
+    left_sets: list[LeftSet] | None = None
+    """Left on the table, per set of partners; None while it is being worked out."""
+    left_hidden: bool = False
+    """This audience sees only its own numbers (or none) until the reveal."""
+    charts: Charts | None = None
+    deliveries: dict[str, list[TermRow]] | None = None
+    """Per agreement id, its terms' delivery round by round."""
+    trust_grids: list[Markup] | None = None
+    """Trust per round (who sees the truth): one small heat map a round."""
+    collective: list[tuple[str, str]] | None = None
+    collective_chart: Markup | str = ""
+    slide: int = 0
+    """The slide projectors show (clamped to the slides there are)."""
+    slides: list[Page] | None = None
+    controls: bool = False
+    """The console: the buttons that step every projector through the slides."""
+    sig: str = ""
+    """`signature`: a live update reloads the debrief only when this changes."""
 
 
-def debrief(v: dict[str, Any], d: dict[str, Any], *, facilitator: bool = False) -> Debrief:
+def signature(d: dict[str, Any] | None, truth_revealed: bool, stepped: bool) -> str:
+    """What the debrief shown depends on: the reveal, the replay and the analysis done,
+    and for the screens that follow the slides (console, projector) the slide. The
+    placeholder of every screen and the loaded debrief carry it; a live update whose
+    signature differs reloads the debrief (compact.js), one that matches leaves it be."""
+    sig = "ended" + ("-truth" if truth_revealed else "")
+    if d is not None:
+        sig += "-r" + ("" if d.get("left_pending") else "-left")
+        if stepped:
+            sig += f"-s{d.get('slide', 0)}"
+    return sig
+
+
+def debrief(
+    v: dict[str, Any], d: dict[str, Any], *, facilitator: bool = False, stepped: bool = False
+) -> Debrief:
     """The debrief of the ended game `v` (a view document's `view`) from `d`, the same
-    document's `debrief` (`game_rules.views.debrief`)."""
+    document's `debrief` (`game_rules.views.debrief`); `stepped`: a screen that follows
+    the slides (the console and the projector)."""
     v = localised(v)  # the scenario's names in the reader's language
     teams = {t["id"]: t for t in v["teams"]}
     names = {tid: t["name"] for tid, t in teams.items()}
@@ -95,6 +136,17 @@ def debrief(v: dict[str, Any], d: dict[str, Any], *, facilitator: bool = False) 
         for k in a["kept"]
     ]
     kept_share = _mean(delivered)
+    left = left_sets(d.get("left_on_table"), names)
+    slides = pages(agreements, left)
+    order = [t["id"] for t in v["teams"]]
+    grids = [
+        trust_grid(
+            _("Round {r}", r=n),
+            [names[t] for t in order],
+            [[None if a == b else m.get(a, {}).get(b) for b in order] for a in order],
+        )
+        for n, m in enumerate(d.get("trust_rounds") or [], start=1)
+    ]
     return Debrief(
         rows=rows,
         total={k: sum(r[k] for r in rows) for k in ("score", "batna", "gain")},
@@ -110,13 +162,173 @@ def debrief(v: dict[str, Any], d: dict[str, Any], *, facilitator: bool = False) 
             *_kept(kept_share),
             *below_batna(rows),
         ],
-        prompts=[_(p) for p in DISCUSSION],
+        prompts=prompts(v, d, names, left),
         names=names,
         rounds=d["rounds"],
         truth_revealed=d["truth_revealed"],
         sees_truth=d["sees_truth"],
         offer_reveal=facilitator and not d["truth_revealed"],
+        left_sets=left,
+        left_hidden=bool((d.get("left_on_table") or {}).get("hidden")),
+        charts=game_charts(v, d, rows),
+        deliveries={a["id"]: delivery_rows(a, names, d["rounds"]) for a in v.get("agreements", [])},
+        trust_grids=grids,
+        collective=collective_rows(d),
+        collective_chart=collective_chart(d),
+        slide=max(0, min(int(d.get("slide", 0)), len(slides) - 1)),
+        slides=slides,
+        controls=facilitator,
+        sig=signature(d, d["truth_revealed"], stepped),
     )
+
+
+def left_sets(left: dict[str, Any] | None, names: dict[str, str]) -> list[LeftSet] | None:
+    """Each set of partners' frontier, points and words (None: still being worked out)."""
+    if left is None:
+        return None
+    return [left_set(s, names) for s in left["sets"]]
+
+
+def left_set(s: dict[str, Any], names: dict[str, str]) -> LeftSet:
+    parties = [names.get(p, p) for p in s["parties"]]
+    if s.get("hidden"):
+        return LeftSet(parties, list(s["agreements"]), [], [], [], None)
+    rows: list[dict[str, Any]] = []
+    for deal in s["deals"]:
+        if not deal["valued"]:
+            continue
+        rows.append(
+            {
+                "label": deal["agreement"],
+                "kind": "signed",
+                "gains": deal["gains"],
+                "efficiency": deal.get("efficiency"),
+                "distance": deal.get("distance"),
+            }
+        )
+    for key, name, short in (
+        ("nash", _("Nash deal"), _("Nash")),
+        ("ks", _("Kalai–Smorodinsky deal"), _("KS")),
+    ):
+        if s.get(key):
+            rows.append({"label": name, "short": short, "kind": key, "gains": s[key]["gains"],
+                         "efficiency": None, "distance": None})  # fmt: skip
+    charts = []
+    if s.get("frontier") or s.get("cloud"):
+        pairs = [(i, j) for i in range(len(parties)) for j in range(i + 1, len(parties))]
+        for i, j in pairs:
+            marks: list[Mark] = [
+                (r.get("short", r["label"]), r["kind"], r["gains"][i], r["gains"][j])
+                for r in rows
+                if r["gains"][i] is not None and r["gains"][j] is not None
+            ]
+            charts.append(
+                gain_chart(
+                    _("{a} and {b}: what each deal was worth to each", a=parties[i], b=parties[j]),
+                    _("gain of {t}", t=parties[i]),
+                    _("gain of {t}", t=parties[j]),
+                    [(g[i], g[j]) for g in s["cloud"]],
+                    [(p["gains"][i], p["gains"][j]) for p in s["frontier"]],
+                    marks,
+                )
+            )
+    return LeftSet(
+        parties=parties,
+        agreements=list(s["agreements"]),
+        charts=charts,
+        rows=rows,
+        words=left_words(s, names),
+        best_surplus=s.get("best_surplus"),
+    )
+
+
+def change_words(c: dict[str, Any], names: dict[str, str]) -> str:
+    """One change of terms that would have left every party better off, in words."""
+    term = _(
+        "{term} from {g} to {r}",
+        term=label(c["type"]),
+        g=names.get(c["giver"], c["giver"]),
+        r=names.get(c["receiver"], c["receiver"]),
+    )
+    a, b = fmt(c["from"]), fmt(c["to"])
+    if not c["from"]:
+        return _("add {term} at {b}", term=term, b=b)
+    if not c["to"]:
+        return _("drop {term} ({a})", term=term, a=a)
+    if c["to"] > c["from"]:
+        return _("raise {term} from {a} to {b}", term=term, a=a, b=b)
+    return _("lower {term} from {a} to {b}", term=term, a=a, b=b)
+
+
+def _gains_words(parties: list[str], gains: list[float | None]) -> str:
+    return ", ".join(
+        f"{p} {'+' if g > 0 else ''}{fmt(g, 1)}"
+        for p, g in zip(parties, gains, strict=True)
+        if g is not None
+    )
+
+
+def left_words(s: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """What the room should hear about one set of partners' deal space."""
+    parties = [names.get(p, p) for p in s["parties"]]
+    together = " · ".join(parties)
+    if s["too_large"]:
+        return [_("{p}: too many possible deals ({n}) to work out here.", p=together,
+                  n=fmt(s["size"]))]  # fmt: skip
+    out: list[str] = []
+    if "mine" in s:  # a team before the reveal: its own numbers only
+        k = s["mine"]
+        me = parties[k]
+        for d in s["deals"]:
+            if d.get("gains") is not None:
+                out.append(
+                    _("{a} was worth {g} points to {t} over no deal, had it been honoured "
+                      "from round 1.", a=d["agreement"], g=_signed(d["gains"][k]), t=me)
+                )  # fmt: skip
+        if s.get("best_own") is not None:
+            out.append(_("The best deal for {t} that its partners could also accept was "
+                         "worth {g}.", t=me, g=_signed(s["best_own"])))  # fmt: skip
+        return out
+    if not s["frontier"]:
+        return [_("{p}: no deal at the scenario's levels left every party better off than "
+                  "no deal.", p=together)]  # fmt: skip
+    if not s["agreements"]:
+        out.append(
+            _("{p} signed nothing, though {f} of {n} possible deals left every party better "
+              "off; the Nash deal: {g}.", p=together, f=fmt(s["feasible"]), n=fmt(s["size"]),
+              g=_gains_words(parties, s["nash"]["gains"]))
+        )  # fmt: skip
+        return out
+    for d in s["deals"]:
+        if not d["valued"]:
+            continue
+        eff = d["efficiency"]
+        e = fmt(100 * eff) if eff is not None else "–"
+        c, b = fmt(d["captured"], 1), fmt(s["best_surplus"], 1)
+        if d["on_frontier"]:
+            out.append(_("{a}: {e} % of the best joint gain ({c} of {b} points), on the "
+                         "frontier: no deal was better for one party without being worse "
+                         "for another.", a=d["agreement"], e=e, c=c, b=b))  # fmt: skip
+        else:
+            out.append(_("{a}: {e} % of the best joint gain ({c} of {b} points), {d} points "
+                         "inside the frontier.", a=d["agreement"], e=e, c=c, b=b,
+                         d=fmt(d["distance"], 1)))  # fmt: skip
+        better = d.get("better")
+        if better:
+            out.append(
+                _("Every party of {a} would have gained more with these terms: {c} ({g}).",
+                  a=d["agreement"],
+                  c="; ".join(change_words(c, names) for c in better["changes"]),
+                  g=_gains_words(parties, better["gains"]))
+            )  # fmt: skip
+        else:
+            out.append(_("No deal at the scenario's levels was better for every party "
+                         "of {a}.", a=d["agreement"]))  # fmt: skip
+    return out
+
+
+def _signed(x: float) -> str:
+    return ("+" if x > 0.05 else "") + fmt(x, 1)
 
 
 def score_rows(
@@ -262,3 +474,335 @@ def below_batna(rows: list[dict[str, Any]]) -> list[str]:
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+# --- the game in charts -------------------------------------------------------------------
+
+CORRIDOR_SERIES = (
+    ("arrived", N_("arrived irregularly"), "#c0392b"),
+    ("legal", N_("legal migrants"), "#1e8449"),
+    ("returns", N_("returned"), "#7d3c98"),
+    ("blocked", N_("stopped en route"), "#b9770e"),
+    ("died", N_("died en route"), "#111111"),
+)
+"""A corridor's flows per round: what each line is, and its colour."""
+
+TEAM_INDICATORS = (
+    ("irregular_arrivals", N_("Irregular arrivals")),
+    ("legal_migrants", N_("Legal migration")),
+    ("effective_returns", N_("Returns")),
+    ("stranded", N_("Stranded migrants")),
+    ("deaths", N_("Deaths en route")),
+    ("refugees", N_("Refugees hosted")),
+    ("remittances", N_("Remittances")),
+    ("development", N_("Development")),
+    ("treasury", N_("Budget (treasury)")),
+)
+"""The indicators charted per team, one chart each (a team's line where this audience
+may see it: private ones, like the treasury, for the facilitator and the team itself)."""
+
+
+@dataclass(frozen=True)
+class Charts:
+    corridors: list[Markup]
+    indicators: list[Markup]
+    support: list[Markup]
+    scores: list[Markup]
+
+
+def game_charts(v: dict[str, Any], d: dict[str, Any], rows: list[dict[str, Any]]) -> Charts:
+    """Per round, every corridor's flows, each team's indicators, support against the fall
+    threshold and score against the BATNA (the mean of the no-agreement run's rounds)."""
+    history = v["history"]
+    teams = v["teams"]
+    corridors = []
+    for c in v["corridors"]:
+        series = [
+            (_(name), colour, [float(r["corridors"].get(c["id"], {}).get(k, 0)) for r in history])
+            for k, name, colour in CORRIDOR_SERIES
+        ]
+        corridors.append(line_chart(c["name"], series))
+    indicators = []
+    for key, title in TEAM_INDICATORS:
+        series = [
+            (t["name"], t["colour"] or NO_COLOUR, [r["indicators"][t["id"]][key] for r in history])
+            for t in teams
+            if all(key in r["indicators"].get(t["id"], {}) for r in history)
+        ]
+        if series and any(any(values) for _n, _c, values in series):
+            indicators.append(line_chart(_(title), series))
+    support = []
+    scores = []
+    batna = {r["id"]: r["batna"] for r in rows}
+    for t in teams:
+        colour = t["colour"] or NO_COLOUR
+        values = [r["support"][t["id"]] for r in history if t["id"] in r.get("support", {})]
+        if values:
+            refs = []
+            if t["id"] in d.get("thresholds", {}):
+                refs.append((_("fall threshold"), "#c0392b", d["thresholds"][t["id"]]))
+            fell = [r["round"] for r in history if t["id"] in r.get("fallen", [])]
+            title = _("{t}: public support", t=t["name"])
+            if fell:
+                title = _("{t}: public support (government fell in round {r})", t=t["name"],
+                          r=", ".join(str(x) for x in fell))  # fmt: skip
+            support.append(line_chart(title, [(_("support"), colour, values)], refs=refs))
+        mine = [r["scores"][t["id"]] for r in history if t["id"] in (r.get("scores") or {})]
+        if mine:
+            scores.append(
+                line_chart(
+                    _("{t}: score by round", t=t["name"]),
+                    [(_("score"), colour, mine)],
+                    refs=[(_("BATNA (no agreement)"), "#555", batna.get(t["id"], 0.0))],
+                )
+            )
+    return Charts(corridors, indicators, support, scores)
+
+
+# --- promised vs delivered, round by round --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermRow:
+    text: str
+    giver: str
+    condition: str
+    """The condition this term is released under, in words; "" if unconditional."""
+    cells: list[dict[str, Any]]
+    """Per round of the game: value (delivered %, None: not due), seen (what partners
+    observed), suspended, released (released again after a suspension)."""
+
+
+def delivery_rows(a: dict[str, Any], names: dict[str, str], rounds: int) -> list[TermRow]:
+    """Each term of an agreement (from the view) with its delivery per round: true where
+    this audience may know it, else what the partners observed."""
+    by_term: dict[str, dict[int, dict[str, Any]]] = {}
+    for c in a.get("compliance", []):
+        by_term.setdefault(c["term_id"], {})[c["round"]] = c
+    conditions = {c["term"]: c for c in a.get("conditions", [])}
+    index = {t["id"]: n for n, t in enumerate(a["terms"])}
+    out = []
+    for t in a["terms"]:
+        cond = conditions.get(t["id"])
+        words = ""
+        if cond is not None:
+            words = _("released while term {n} is honoured at {p} % or more",
+                      n=index.get(cond["requires"], 0) + 1, p=fmt(cond["threshold"]))  # fmt: skip
+        cells = []
+        was_suspended = False
+        for rnd in range(1, rounds + 1):
+            c = by_term.get(t["id"], {}).get(rnd)
+            if c is None:
+                cells.append({"value": None, "seen": None, "suspended": False, "released": False})
+                continue
+            value = c.get("true", c["observed"])
+            cells.append(
+                {
+                    "value": value,
+                    "seen": c["observed"],
+                    "true_known": "true" in c,
+                    "suspended": c["suspended"],
+                    "released": was_suspended and not c["suspended"],
+                }
+            )
+            was_suspended = c["suspended"]
+        out.append(TermRow(term_text(t, names), names.get(t["giver"], t["giver"]), words, cells))
+    return out
+
+
+# --- individual vs collective ---------------------------------------------------------------
+
+
+def collective_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the game did for everyone at once: the migrants' safety, the refugees'
+    livelihoods, legal pathways."""
+    rounds = d.get("collective") or []
+    if not rounds:
+        return []
+    last = rounds[-1]
+    return [
+        (_("Deaths en route, all rounds"), fmt(sum(r["deaths"] for r in rounds))),
+        (_("Legal migrants, all rounds"), fmt(sum(r["legal"] for r in rounds))),
+        (_("Irregular arrivals, all rounds"), fmt(sum(r["arrived"] for r in rounds))),
+        (_("Migrants stranded at the end"), fmt(last["stranded"])),
+        (_("Refugees hosted at the end"), fmt(last["refugees"])),
+        (_("Refugees' livelihoods at the end (mean of the hosts, 0–100)"),
+         fmt(last["livelihood"], 1)),
+    ]  # fmt: skip
+
+
+def collective_chart(d: dict[str, Any]) -> Markup:
+    rounds = d.get("collective") or []
+    if not rounds:
+        return Markup("")
+    # Two charts: deaths count in thousands, livelihoods on 0–100; one axis would flatten one.
+    return Markup(
+        line_chart(
+            _("Migrant safety and refugee livelihoods, by round"),
+            [(_("deaths en route"), "#111111", [r["deaths"] for r in rounds])],
+        )
+        + line_chart(
+            _("Refugees' livelihoods (mean of the hosts, 0–100), by round"),
+            [(_("refugees' livelihoods (0–100)"), "#1e8449", [r["livelihood"] for r in rounds])],
+        )
+    )
+
+
+# --- discussion prompts from what happened ------------------------------------------------
+
+GAP = 0.8
+"""An agreement that captured less than this share of its parties' best joint gain is a
+large gap to the frontier."""
+SEEN_BROKEN = 90.0
+"""Observed delivery below this, in any round, is a broken promise the partners saw."""
+
+
+def prompts(
+    v: dict[str, Any], d: dict[str, Any], names: dict[str, str], left: list[LeftSet] | None
+) -> list[tuple[str, str]]:
+    """Discussion prompts chosen from what happened, each with the background paper's
+    question it opens (in the paper's terms): (what happened, the question)."""
+    out: list[tuple[str, str]] = []
+    coercions = v.get("coercions") or []
+    if coercions:
+        c = coercions[0]
+        out.append((
+            n_("{by} used coercion ({tool}) against {target}.",
+               "Coercion was used {n} times, first by {by} ({tool}) against {target}.",
+               len(coercions), by=names.get(c["by"], c["by"]), tool=label(c["tool"]).lower(),
+               target=names.get(c["target"], c["target"])),
+            _("Partnership or pressure? The paper asks whether “partnership” hid political "
+              "pressure. What did the pressure buy here, and what did it cost in trust? Did "
+              "the weaker side have any option but to give in or leave?"),
+        ))  # fmt: skip
+    fell = [(r["round"], t) for r in v["history"] for t in r.get("fallen", [])]
+    if fell:
+        rnd, t = fell[0]
+        out.append((
+            _("The government of {t} fell in round {r}.", t=names.get(t, t), r=rnd),
+            _("Political feasibility: the paper says a partnership must survive each side's "
+              "public debate. Which commitment could the public not carry, and how could the "
+              "deal have been built to last an election?"),
+        ))  # fmt: skip
+    suspended = [c for a in v["agreements"] for c in a.get("compliance", []) if c["suspended"]]
+    if suspended:
+        out.append((
+            n_("A conditional term was suspended once.",
+               "Conditional terms were suspended {n} times.", len(suspended)),
+            _("More-for-more: benefits against conditions fulfilled first. Did the conditions "
+              "work as an incentive, or as a reason to stop delivering?"),
+        ))  # fmt: skip
+    if not v["agreements"]:
+        out.append((
+            _("No agreement was signed."),
+            _("Too much talk, too little action? The paper notes that going it alone no "
+              "longer works. What kept every side from any deal?"),
+        ))  # fmt: skip
+    for ls in left or []:
+        for r in ls.rows:
+            eff = r.get("efficiency")
+            if r["kind"] == "signed" and eff is not None and eff < GAP:
+                out.append((
+                    _("{a} captured {e} % of the joint gain its parties could have had.",
+                      a=r["label"], e=fmt(100 * eff)),
+                    _("A partnership should create results no partner reaches alone. Which "
+                      "shared goal stayed off the table, and why?"),
+                ))  # fmt: skip
+                break
+    seen = [
+        (a["id"], c["giver"], c["observed"])
+        for a in v["agreements"]
+        for c in a.get("compliance", [])
+        if not c["suspended"] and c["observed"] < SEEN_BROKEN
+    ]
+    if seen:
+        ag, giver, observed = min(seen, key=lambda x: x[2])
+        out.append((
+            _("In {a}, the partners saw {t} deliver {o} % of a promise.",
+              a=ag, t=names.get(giver, giver), o=fmt(observed)),
+            _("Letter or spirit? The paper asks whether partners lived up to the spirit of "
+              "an agreement or only its letter. What did the others do once they saw it?"),
+        ))  # fmt: skip
+    out.extend(_standing_prompts(v, d, names))
+    return out
+
+
+SECURITY_TERMS = frozenset({"readmission", "border_cooperation"})
+PATHWAY_TERMS = frozenset({"labour_pathway", "visa_facilitation", "refugee_work_permits",
+                           "resettlement"})  # fmt: skip
+
+
+def _standing_prompts(
+    v: dict[str, Any], d: dict[str, Any], names: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The two questions every debrief asks, with this game's figures."""
+    terms = [t for a in v["agreements"] for t in a["terms"]]
+    security = sum(1 for t in terms if t["type"] in SECURITY_TERMS)
+    pathways = sum(1 for t in terms if t["type"] in PATHWAY_TERMS)
+    out = []
+    if terms:
+        out.append((
+            _("Of the terms signed, {s} were about returns and border control, {p} about legal "
+              "pathways and protection.", s=security, p=pathways),
+            _("Security bias: whose priorities did the deals serve, and what did the "
+              "countries of origin get for readmission?"),
+        ))  # fmt: skip
+    deaths = sum(r["deaths"] for r in d.get("collective") or [])
+    out.append((
+        _("{n} people died en route during the game.", n=fmt(deaths)),
+        _("Who carried the cost? Solutions should work for those affected most: migrants, "
+          "refugees and the communities hosting them. Did the scores reward that?"),
+    ))  # fmt: skip
+    return out
+
+
+# --- the slides -----------------------------------------------------------------------------
+
+SLIDES = (
+    ("gain", N_("Gain from partnership")),
+    ("corridors", N_("Migration, corridor by corridor")),
+    ("indicators", N_("The teams, round by round")),
+    ("support", N_("Public support and the fall threshold")),
+    ("scores", N_("Scores against the BATNA")),
+    ("agreements", N_("Promised and delivered")),
+    ("trust", N_("Trust, round by round")),
+    ("left", N_("Left on the table")),
+    ("collective", N_("Individual and collective")),
+    ("discuss", N_("To discuss")),
+)
+"""The debrief's sections, in the order the facilitator steps through them."""
+
+
+PER_SLIDE = {"agreements": 2, "left": 1}
+"""Sections that run over several slides on the projector: so many items a slide."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One slide: its section (`SLIDES`), its title, and for a section spread over
+    several slides the items of this one (agreements, or sets of partners)."""
+
+    kind: str
+    title: str
+    items: list[Any]
+    first: bool = True
+    """The first slide of its section (a section's general sentences go there)."""
+
+
+def pages(agreements: list[AgreementRecord], left: list[LeftSet] | None) -> list[Page]:
+    """The slides in order; the agreements and the sets of partners a few a slide, so
+    that each slide fits a projector in large type."""
+    out: list[Page] = []
+    for kind, title in SLIDES:
+        items: list[Any] = (
+            list(agreements) if kind == "agreements" else list(left or []) if kind == "left" else []
+        )
+        size = PER_SLIDE.get(kind)
+        if size is None or len(items) <= size:
+            out.append(Page(kind, _(title), items))
+            continue
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        for n, chunk in enumerate(chunks, start=1):
+            title_n = _("{t} ({n} of {m})", t=_(title), n=n, m=len(chunks))
+            out.append(Page(kind, title_n, chunk, first=n == 1))
+    return out

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 
 from web import screens
-from web.debrief import Debrief
+from web.debrief import Debrief, signature
 from web.format import condition_text, fmt, label, term_text
 from web.i18n import N_, _, install, speaking
 
@@ -61,6 +61,7 @@ def _environment() -> Jinja2Templates:
         term_text=term_text,
         condition_text=condition_text,
         static=static_url,
+        debrief_sig=signature,
     )
     t.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
     t.env.filters["num"] = _num

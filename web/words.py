@@ -129,6 +129,7 @@ _SENTENCES: dict[str, Callable[[Record, Callable[[str], str]], str]] = {
     "truth_revealed": lambda r, n: _(
         "The facilitator revealed what every team truly delivered, and the trust between all teams"
     ),
+    "slide_shown": lambda r, n: _("The debrief moved to slide {n}", n=r["slide"] + 1),
     "legacy_news": _legacy,
 }
 

@@ -97,8 +97,18 @@ async def _admission(hall: GameHall, room: GameRoom, who: Principal, form: Any) 
     return _("New participants now wait for you to place them.")
 
 
+async def _slide(hall: GameHall, room: GameRoom, who: Principal, form: Any) -> str:
+    try:
+        slide = int(str(form.get("slide", "")))
+    except ValueError:
+        raise ApiError(422, "invalid", _("Choose a slide.")) from None
+    await commands.act(hall, room, who, parse_action({"kind": "show_slide", "slide": slide}))
+    return _("Every projector shows slide {n}.", n=slide + 1)
+
+
 CONSOLE_OPS: dict[str, Callable[[GameHall, GameRoom, Principal, Any], Awaitable[str]]] = {
     "admission": _admission,
+    "slide": _slide,
     "inject": _inject,
     "timer": _timer,
     "announce": _announce,

@@ -74,7 +74,12 @@ async def debrief_part(request: Request, hall: Hall, game_id: str) -> HTMLRespon
     doc = room.document(who.audience_key)
     if doc["debrief"] is None:
         return fragment("debrief.html", d=None, game_id=game_id)
-    d = debrief(doc["view"], doc["debrief"], facilitator=who.role == "facilitator")
+    d = debrief(
+        doc["view"],
+        doc["debrief"],
+        facilitator=who.role == "facilitator",
+        stepped=who.audience_key in ("facilitator", "projector"),
+    )
     return fragment("debrief.html", d=d, game_id=game_id)
 
 

@@ -72,7 +72,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 @pytest.fixture
 def make_settings(db_url: str) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
-        return Settings(database_url=db_url, **overrides)
+        # The debrief's frontier costs seconds of CPU a game: only the tests of it ask.
+        return Settings(database_url=db_url, **{"debrief_analysis": False, **overrides})
 
     return make
 

@@ -3,6 +3,8 @@ server, no browser): what a facilitator reads out to the room must add up."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from game_rules import actions as A
 from game_rules.analytics import batna_report
 from game_rules.rules import perform
@@ -65,3 +67,89 @@ def test_an_agreement_awaiting_ratification_is_signed_but_not_kept() -> None:
     html = render.debrief_html(d, GAME_ID)
     assert "2 agreements signed" in html and "1 awaiting ratification" in html
     assert "1 kept in full" in html
+
+
+# --- left on the table: who sees which numbers ------------------------------------------------
+
+
+def small_ended() -> tuple[GameState, dict[str, Any]]:
+    from game_rules.actions import TermSpec
+    from game_rules.frontier import report
+    from tests.rules.test_frontier import signed_small_game
+
+    st = signed_small_game(
+        [TermSpec(type="readmission", giver="marenia", receiver="alpland", amount=50)]
+    )
+    return st, report(st)
+
+
+def test_the_frontier_is_the_facilitators_until_the_reveal_and_a_team_sees_its_own() -> None:
+    st, left = small_ended()
+    outcomes = batna_report(st)
+    (full,) = left["sets"]
+    fac = debrief_of(st, Audience.facilitator(), outcomes, left)
+    assert fac["left_on_table"] == left
+    proj = debrief_of(st, Audience.projector(), outcomes, left)
+    assert proj["left_on_table"]["hidden"]
+    assert proj["left_on_table"]["sets"] == [
+        {"parties": ["alpland", "marenia"], "agreements": ["a1"], "hidden": True}
+    ]
+    alp = debrief_of(st, Audience.of_team("alpland"), outcomes, left)
+    (mine,) = alp["left_on_table"]["sets"]
+    assert mine["batna"] == {"alpland": full["batna"]["alpland"]}
+    assert mine["deals"][0]["gains"] == [full["deals"][0]["gains"][0], None]
+    assert mine["nash"] == {"gains": [full["nash"]["gains"][0], None]}
+    for secret in ("cloud", "frontier", "best_surplus"):
+        assert secret not in mine
+    assert all(k in ("agreement", "valued", "gains") for k in mine["deals"][0])
+    # Rendered: the partner's numbers are nowhere on the team's or the projector's page.
+    for audience in (Audience.of_team("alpland"), Audience.projector()):
+        d = debrief(view(st, audience), debrief_of(st, audience, outcomes, left))
+        html = render.debrief_html(d, GAME_ID)
+        assert 'class="chart gains"' not in html and "Efficiency" not in html
+        assert "Nash deal" not in html  # no table of the deals' gains
+    # After the reveal everyone sees the whole analysis.
+    perform(st, F, A.RevealTruth())
+    for audience in (Audience.projector(), Audience.of_team("alpland")):
+        assert debrief_of(st, audience, outcomes, left)["left_on_table"] == left
+    d = debrief(
+        view(st, Audience.projector()), debrief_of(st, Audience.projector(), outcomes, left)
+    )
+    html = render.debrief_html(d, GAME_ID)
+    assert 'class="chart gains"' in html and "Nash deal" in html
+
+
+def test_while_the_analysis_runs_the_debrief_says_so_and_shows_the_rest() -> None:
+    st, _left = small_ended()
+    fac = Audience.facilitator()
+    dd = debrief_of(st, fac, batna_report(st), None)
+    assert dd["left_pending"]
+    d = debrief(view(st, fac), dd, facilitator=True, stepped=True)
+    assert d.left_sets is None and d.sig.endswith("-r-s0")
+    html = render.debrief_html(d, GAME_ID)
+    assert "Working out the deals" in html and "Gain from partnership" in html
+
+
+def test_the_facilitator_moves_every_projector_to_a_slide_after_the_end_only() -> None:
+    import pydantic
+    import pytest
+
+    from game_rules.errors import RuleError
+    from tests.rules.helpers import start as begin
+
+    st = begin()
+    with pytest.raises(RuleError):
+        perform(st, F, A.ShowSlide(slide=1))
+    with pytest.raises(pydantic.ValidationError):
+        A.ShowSlide(slide=50)
+    st, left = small_ended()
+    perform(st, F, A.ShowSlide(slide=3))
+    proj = Audience.projector()
+    dd = debrief_of(st, proj, batna_report(st), left)
+    d = debrief(view(st, proj), dd, stepped=True)
+    assert dd["slide"] == 3 and d.slide == 3 and d.sig.endswith("-s3")
+    html = render.debrief_html(d, GAME_ID)
+    assert html.count('class="slide ') == len(d.slides or []) and "current" in html
+    perform(st, F, A.ShowSlide(slide=49))  # past the last: the last is shown
+    d = debrief(view(st, proj), debrief_of(st, proj, batna_report(st), left), stepped=True)
+    assert d.slide == len(d.slides or []) - 1

@@ -32,6 +32,7 @@ SAMPLES: dict[str, Any] = {
     "text": "Harvests fail.",
     "topic": "politics",
     "teams": None,
+    "slide": 4,
 }
 
 
