@@ -48,11 +48,10 @@ from sqlmodel import Session, col, select
 
 from game_rules import GameState, Scenario, new_game
 from game_rules.actions import Actor, AdvancePhase
-from game_rules.analytics import batna_report
 from game_rules.errors import RuleError
-from game_rules.state import Phase
 from server.analysis import Analyst
 from server.db import is_sqlite
+from server.debriefs import HallDebriefs
 from server.errors import ApiError, Conflict, not_found
 from server.instances import HallInstances, in_thread
 from server.limits import SeatLimiter
@@ -112,7 +111,7 @@ def engine_check(actor: Actor, action: Any, player_id: str | None) -> Check:
     return check
 
 
-class GameHall(HallInstances):
+class GameHall(HallInstances, HallDebriefs):
     """All rooms of this server process, loaded from the database on demand."""
 
     def __init__(self, engine: Engine, settings: Settings, hub: Hub) -> None:
@@ -526,66 +525,6 @@ class GameHall(HallInstances):
                 # Another server instance appended this seq first (UNIQUE(game_id, seq)).
                 raise SeqTaken("another action was recorded first: reload and try again") from exc
             raise Conflict("another action was recorded first: reload and try again") from exc
-
-    # --- the debrief's replay -----------------------------------------------------------
-
-    def _replay_if_ended(self, room: GameRoom) -> None:
-        if (
-            room.state.phase is not Phase.ended
-            or room.debrief_report is not None
-            or room.id in self._replays
-            or self.closing
-        ):
-            return
-        # A copy: the replay runs off the lock while chat (and nothing else) goes on.
-        ended = room.state.snapshot()
-        self._replays[room.id] = asyncio.create_task(
-            self._replay(room.id, ended), name=f"debrief-{room.id}"
-        )
-
-    async def _replay(self, game_id: str, ended: str) -> None:
-        try:
-            report = await in_thread(lambda: batna_report(GameState.from_snapshot(ended)))
-            room = await self.room(game_id)
-            async with room.lock:
-                room.set_debrief(report)
-                wanted = self.hub.wanted(game_id)
-                documents = self._documents(room, wanted, self.hub.online(game_id))
-                seq = room.seq
-            await self._publish(room, documents, wanted, seq)
-        except Exception:
-            log.exception("game %s: the debrief's replay failed", game_id)
-            return
-        running = self._analyses.get(game_id)
-        if room.left_report is None and (running is None or running.done()) and not self.closing:
-            self._analyses[game_id] = asyncio.create_task(
-                self._analyse(game_id, ended), name=f"frontier-{game_id}"
-            )
-
-    async def _analyse(self, game_id: str, ended: str) -> None:
-        """Left on the table, after the replay (the debrief shows the rest meanwhile)."""
-        try:
-            if self.settings.debrief_analysis:
-                left = await in_thread(self.analyst.left_on_table, ended)
-            else:
-                left = {"sets": [], "off": True}
-            room = await self.room(game_id)
-            async with room.lock:
-                room.set_left(left)
-                wanted = self.hub.wanted(game_id)
-                documents = self._documents(room, wanted, self.hub.online(game_id))
-                seq = room.seq
-            await self._publish(room, documents, wanted, seq)
-        except Exception:
-            log.exception("game %s: the debrief's analysis failed", game_id)
-
-    async def debrief(self, room: GameRoom) -> dict[str, dict[str, float]] | None:
-        """The debrief's report once the game has ended, waiting for its replay if needed."""
-        self._replay_if_ended(room)
-        task = self._replays.get(room.id)
-        if task is not None and room.debrief_report is None:
-            await asyncio.shield(task)
-        return room.debrief_report if room.state.phase is Phase.ended else None
 
     # --- timers -----------------------------------------------------------------------
 

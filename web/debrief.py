@@ -13,8 +13,17 @@ from typing import Any
 
 from markupsafe import Markup
 
-from web.charts import Mark, gain_chart, line_chart, trust_grid
-from web.format import fmt, label, term_text
+from web.charts import line_chart, trust_grid
+from web.debrief_charts import (
+    Charts,
+    TermRow,
+    collective_chart,
+    collective_rows,
+    delivery_rows,
+    game_charts,
+)
+from web.debrief_left import LeftSet, left_sets
+from web.format import fmt, label
 from web.i18n import N_, _, localised, n_
 
 NO_COLOUR = "#555"
@@ -42,22 +51,6 @@ class AgreementRecord:
     signed_round: int | None
     terms: list[dict[str, Any]]
     kept: list[Kept]
-
-
-@dataclass(frozen=True)
-class LeftSet:
-    """Left on the table by one set of partners (`game_rules.frontier`), as shown."""
-
-    parties: list[str]
-    """Their names."""
-    agreements: list[str]
-    charts: list[Markup]
-    """Two parties: one chart of their gains; three or more: one per pair of them."""
-    rows: list[dict[str, Any]]
-    """Per signed agreement, then the Nash and KS deals: label, gains (one per party,
-    None where this audience may not know it), efficiency, distance (None: not shown)."""
-    words: list[str]
-    best_surplus: float | None
 
 
 @dataclass(frozen=True)
@@ -180,155 +173,6 @@ def debrief(
         controls=facilitator,
         sig=signature(d, d["truth_revealed"], stepped),
     )
-
-
-def left_sets(left: dict[str, Any] | None, names: dict[str, str]) -> list[LeftSet] | None:
-    """Each set of partners' frontier, points and words (None: still being worked out)."""
-    if left is None:
-        return None
-    return [left_set(s, names) for s in left["sets"]]
-
-
-def left_set(s: dict[str, Any], names: dict[str, str]) -> LeftSet:
-    parties = [names.get(p, p) for p in s["parties"]]
-    if s.get("hidden"):
-        return LeftSet(parties, list(s["agreements"]), [], [], [], None)
-    rows: list[dict[str, Any]] = []
-    for deal in s["deals"]:
-        if not deal["valued"]:
-            continue
-        rows.append(
-            {
-                "label": deal["agreement"],
-                "kind": "signed",
-                "gains": deal["gains"],
-                "efficiency": deal.get("efficiency"),
-                "distance": deal.get("distance"),
-            }
-        )
-    for key, name, short in (
-        ("nash", _("Nash deal"), _("Nash")),
-        ("ks", _("Kalai–Smorodinsky deal"), _("KS")),
-    ):
-        if s.get(key):
-            rows.append({"label": name, "short": short, "kind": key, "gains": s[key]["gains"],
-                         "efficiency": None, "distance": None})  # fmt: skip
-    charts = []
-    if s.get("frontier") or s.get("cloud"):
-        pairs = [(i, j) for i in range(len(parties)) for j in range(i + 1, len(parties))]
-        for i, j in pairs:
-            marks: list[Mark] = [
-                (r.get("short", r["label"]), r["kind"], r["gains"][i], r["gains"][j])
-                for r in rows
-                if r["gains"][i] is not None and r["gains"][j] is not None
-            ]
-            charts.append(
-                gain_chart(
-                    _("{a} and {b}: what each deal was worth to each", a=parties[i], b=parties[j]),
-                    _("gain of {t}", t=parties[i]),
-                    _("gain of {t}", t=parties[j]),
-                    [(g[i], g[j]) for g in s["cloud"]],
-                    [(p["gains"][i], p["gains"][j]) for p in s["frontier"]],
-                    marks,
-                )
-            )
-    return LeftSet(
-        parties=parties,
-        agreements=list(s["agreements"]),
-        charts=charts,
-        rows=rows,
-        words=left_words(s, names),
-        best_surplus=s.get("best_surplus"),
-    )
-
-
-def change_words(c: dict[str, Any], names: dict[str, str]) -> str:
-    """One change of terms that would have left every party better off, in words."""
-    term = _(
-        "{term} from {g} to {r}",
-        term=label(c["type"]),
-        g=names.get(c["giver"], c["giver"]),
-        r=names.get(c["receiver"], c["receiver"]),
-    )
-    a, b = fmt(c["from"]), fmt(c["to"])
-    if not c["from"]:
-        return _("add {term} at {b}", term=term, b=b)
-    if not c["to"]:
-        return _("drop {term} ({a})", term=term, a=a)
-    if c["to"] > c["from"]:
-        return _("raise {term} from {a} to {b}", term=term, a=a, b=b)
-    return _("lower {term} from {a} to {b}", term=term, a=a, b=b)
-
-
-def _gains_words(parties: list[str], gains: list[float | None]) -> str:
-    return ", ".join(
-        f"{p} {'+' if g > 0 else ''}{fmt(g, 1)}"
-        for p, g in zip(parties, gains, strict=True)
-        if g is not None
-    )
-
-
-def left_words(s: dict[str, Any], names: dict[str, str]) -> list[str]:
-    """What the room should hear about one set of partners' deal space."""
-    parties = [names.get(p, p) for p in s["parties"]]
-    together = " · ".join(parties)
-    if s["too_large"]:
-        return [_("{p}: too many possible deals ({n}) to work out here.", p=together,
-                  n=fmt(s["size"]))]  # fmt: skip
-    out: list[str] = []
-    if "mine" in s:  # a team before the reveal: its own numbers only
-        k = s["mine"]
-        me = parties[k]
-        for d in s["deals"]:
-            if d.get("gains") is not None:
-                out.append(
-                    _("{a} was worth {g} points to {t} over no deal, had it been honoured "
-                      "from round 1.", a=d["agreement"], g=_signed(d["gains"][k]), t=me)
-                )  # fmt: skip
-        if s.get("best_own") is not None:
-            out.append(_("The best deal for {t} that its partners could also accept was "
-                         "worth {g}.", t=me, g=_signed(s["best_own"])))  # fmt: skip
-        return out
-    if not s["frontier"]:
-        return [_("{p}: no deal at the scenario's levels left every party better off than "
-                  "no deal.", p=together)]  # fmt: skip
-    if not s["agreements"]:
-        out.append(
-            _("{p} signed nothing, though {f} of {n} possible deals left every party better "
-              "off; the Nash deal: {g}.", p=together, f=fmt(s["feasible"]), n=fmt(s["size"]),
-              g=_gains_words(parties, s["nash"]["gains"]))
-        )  # fmt: skip
-        return out
-    for d in s["deals"]:
-        if not d["valued"]:
-            continue
-        eff = d["efficiency"]
-        e = fmt(100 * eff) if eff is not None else "–"
-        c, b = fmt(d["captured"], 1), fmt(s["best_surplus"], 1)
-        if d["on_frontier"]:
-            out.append(_("{a}: {e} % of the best joint gain ({c} of {b} points), on the "
-                         "frontier: no deal was better for one party without being worse "
-                         "for another.", a=d["agreement"], e=e, c=c, b=b))  # fmt: skip
-        else:
-            out.append(_("{a}: {e} % of the best joint gain ({c} of {b} points), {d} points "
-                         "inside the frontier.", a=d["agreement"], e=e, c=c, b=b,
-                         d=fmt(d["distance"], 1)))  # fmt: skip
-        better = d.get("better")
-        if better:
-            out.append(
-                _("Every party of {a} would have gained more with these terms: {c} ({g}).",
-                  a=d["agreement"],
-                  c="; ".join(change_words(c, names) for c in better["changes"]),
-                  g=_gains_words(parties, better["gains"]))
-            )  # fmt: skip
-        else:
-            out.append(_("No deal at the scenario's levels was better for every party "
-                         "of {a}.", a=d["agreement"]))  # fmt: skip
-    return out
-
-
-def _signed(x: float) -> str:
-    return ("+" if x > 0.05 else "") + fmt(x, 1)
 
 
 def score_rows(
@@ -474,178 +318,6 @@ def below_batna(rows: list[dict[str, Any]]) -> list[str]:
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
-
-
-# --- the game in charts -------------------------------------------------------------------
-
-CORRIDOR_SERIES = (
-    ("arrived", N_("arrived irregularly"), "#c0392b"),
-    ("legal", N_("legal migrants"), "#1e8449"),
-    ("returns", N_("returned"), "#7d3c98"),
-    ("blocked", N_("stopped en route"), "#b9770e"),
-    ("died", N_("died en route"), "#111111"),
-)
-"""A corridor's flows per round: what each line is, and its colour."""
-
-TEAM_INDICATORS = (
-    ("irregular_arrivals", N_("Irregular arrivals")),
-    ("legal_migrants", N_("Legal migration")),
-    ("effective_returns", N_("Returns")),
-    ("stranded", N_("Stranded migrants")),
-    ("deaths", N_("Deaths en route")),
-    ("refugees", N_("Refugees hosted")),
-    ("remittances", N_("Remittances")),
-    ("development", N_("Development")),
-    ("treasury", N_("Budget (treasury)")),
-)
-"""The indicators charted per team, one chart each (a team's line where this audience
-may see it: private ones, like the treasury, for the facilitator and the team itself)."""
-
-
-@dataclass(frozen=True)
-class Charts:
-    corridors: list[Markup]
-    indicators: list[Markup]
-    support: list[Markup]
-    scores: list[Markup]
-
-
-def game_charts(v: dict[str, Any], d: dict[str, Any], rows: list[dict[str, Any]]) -> Charts:
-    """Per round, every corridor's flows, each team's indicators, support against the fall
-    threshold and score against the BATNA (the mean of the no-agreement run's rounds)."""
-    history = v["history"]
-    teams = v["teams"]
-    corridors = []
-    for c in v["corridors"]:
-        series = [
-            (_(name), colour, [float(r["corridors"].get(c["id"], {}).get(k, 0)) for r in history])
-            for k, name, colour in CORRIDOR_SERIES
-        ]
-        corridors.append(line_chart(c["name"], series))
-    indicators = []
-    for key, title in TEAM_INDICATORS:
-        series = [
-            (t["name"], t["colour"] or NO_COLOUR, [r["indicators"][t["id"]][key] for r in history])
-            for t in teams
-            if all(key in r["indicators"].get(t["id"], {}) for r in history)
-        ]
-        if series and any(any(values) for _n, _c, values in series):
-            indicators.append(line_chart(_(title), series))
-    support = []
-    scores = []
-    batna = {r["id"]: r["batna"] for r in rows}
-    for t in teams:
-        colour = t["colour"] or NO_COLOUR
-        values = [r["support"][t["id"]] for r in history if t["id"] in r.get("support", {})]
-        if values:
-            refs = []
-            if t["id"] in d.get("thresholds", {}):
-                refs.append((_("fall threshold"), "#c0392b", d["thresholds"][t["id"]]))
-            fell = [r["round"] for r in history if t["id"] in r.get("fallen", [])]
-            title = _("{t}: public support", t=t["name"])
-            if fell:
-                title = _("{t}: public support (government fell in round {r})", t=t["name"],
-                          r=", ".join(str(x) for x in fell))  # fmt: skip
-            support.append(line_chart(title, [(_("support"), colour, values)], refs=refs))
-        mine = [r["scores"][t["id"]] for r in history if t["id"] in (r.get("scores") or {})]
-        if mine:
-            scores.append(
-                line_chart(
-                    _("{t}: score by round", t=t["name"]),
-                    [(_("score"), colour, mine)],
-                    refs=[(_("BATNA (no agreement)"), "#555", batna.get(t["id"], 0.0))],
-                )
-            )
-    return Charts(corridors, indicators, support, scores)
-
-
-# --- promised vs delivered, round by round --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TermRow:
-    text: str
-    giver: str
-    condition: str
-    """The condition this term is released under, in words; "" if unconditional."""
-    cells: list[dict[str, Any]]
-    """Per round of the game: value (delivered %, None: not due), seen (what partners
-    observed), suspended, released (released again after a suspension)."""
-
-
-def delivery_rows(a: dict[str, Any], names: dict[str, str], rounds: int) -> list[TermRow]:
-    """Each term of an agreement (from the view) with its delivery per round: true where
-    this audience may know it, else what the partners observed."""
-    by_term: dict[str, dict[int, dict[str, Any]]] = {}
-    for c in a.get("compliance", []):
-        by_term.setdefault(c["term_id"], {})[c["round"]] = c
-    conditions = {c["term"]: c for c in a.get("conditions", [])}
-    index = {t["id"]: n for n, t in enumerate(a["terms"])}
-    out = []
-    for t in a["terms"]:
-        cond = conditions.get(t["id"])
-        words = ""
-        if cond is not None:
-            words = _("released while term {n} is honoured at {p} % or more",
-                      n=index.get(cond["requires"], 0) + 1, p=fmt(cond["threshold"]))  # fmt: skip
-        cells = []
-        was_suspended = False
-        for rnd in range(1, rounds + 1):
-            c = by_term.get(t["id"], {}).get(rnd)
-            if c is None:
-                cells.append({"value": None, "seen": None, "suspended": False, "released": False})
-                continue
-            value = c.get("true", c["observed"])
-            cells.append(
-                {
-                    "value": value,
-                    "seen": c["observed"],
-                    "true_known": "true" in c,
-                    "suspended": c["suspended"],
-                    "released": was_suspended and not c["suspended"],
-                }
-            )
-            was_suspended = c["suspended"]
-        out.append(TermRow(term_text(t, names), names.get(t["giver"], t["giver"]), words, cells))
-    return out
-
-
-# --- individual vs collective ---------------------------------------------------------------
-
-
-def collective_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
-    """What the game did for everyone at once: the migrants' safety, the refugees'
-    livelihoods, legal pathways."""
-    rounds = d.get("collective") or []
-    if not rounds:
-        return []
-    last = rounds[-1]
-    return [
-        (_("Deaths en route, all rounds"), fmt(sum(r["deaths"] for r in rounds))),
-        (_("Legal migrants, all rounds"), fmt(sum(r["legal"] for r in rounds))),
-        (_("Irregular arrivals, all rounds"), fmt(sum(r["arrived"] for r in rounds))),
-        (_("Migrants stranded at the end"), fmt(last["stranded"])),
-        (_("Refugees hosted at the end"), fmt(last["refugees"])),
-        (_("Refugees' livelihoods at the end (mean of the hosts, 0–100)"),
-         fmt(last["livelihood"], 1)),
-    ]  # fmt: skip
-
-
-def collective_chart(d: dict[str, Any]) -> Markup:
-    rounds = d.get("collective") or []
-    if not rounds:
-        return Markup("")
-    # Two charts: deaths count in thousands, livelihoods on 0–100; one axis would flatten one.
-    return Markup(
-        line_chart(
-            _("Migrant safety and refugee livelihoods, by round"),
-            [(_("deaths en route"), "#111111", [r["deaths"] for r in rounds])],
-        )
-        + line_chart(
-            _("Refugees' livelihoods (mean of the hosts, 0–100), by round"),
-            [(_("refugees' livelihoods (0–100)"), "#1e8449", [r["livelihood"] for r in rounds])],
-        )
-    )
 
 
 # --- discussion prompts from what happened ------------------------------------------------
