@@ -569,6 +569,7 @@ def _economies(r: _Round) -> None:
         remittances = (
             team.diaspora_legal / 1000.0 * m.remittance_legal
             + team.diaspora_irregular / 1000.0 * m.remittance_irregular
+            + _refugee_remittances(r, tid)
         )
         # The weaker partner's exit option: other partners (regional, other powers, the
         # diaspora) invest and buy while it is not tied to a destination ("subdue or leave").
@@ -620,6 +621,31 @@ def _economies(r: _Round) -> None:
             for (who, t, e), v in r.received.items()
             if who == tid and t is TermType.funding and e != "given"
         )
+
+
+def _refugee_remittances(r: _Round, origin: str) -> float:
+    """What an origin's refugees with work in their hosts send home.
+
+    Refugees allowed to work support families at home ("economic autonomy" and
+    "self-sustaining economic participation", the paper §8): a host's work permits are
+    worth something to the origin whose people it hosts, so host and origin have a deal to
+    make. A host's refugees are shared among the origins that displace people into it, by
+    the corridors' refugee shares.
+    """
+    m = r.m
+    if m.refugee_remittance <= 0:
+        return 0.0
+    state = r.state
+    total = 0.0
+    for host_id, host in state.teams.items():
+        routes = [c for c in state.scenario.corridors if c.transit == host_id]
+        shares = sum(c.refugee_share for c in routes)
+        mine = sum(c.refugee_share for c in routes if c.origin == origin)
+        if host.refugees <= 0 or not shares or not mine:
+            continue
+        workers = host.refugees * _livelihood(m, _refugee_permits(r, host_id), host.refugees)
+        total += workers / 1000.0 * m.refugee_remittance * mine / shares
+    return total
 
 
 def _tied_to_a_destination(state: GameState, tid: str) -> bool:

@@ -394,6 +394,14 @@ class Model(_Strict):
         default=0.0,
         description="support a host loses a round per 100,000 refugee work permits it grants",
     )
+    refugee_remittance: float = Field(
+        ge=0,
+        default=0.0,
+        description=(
+            "€m a round per thousand refugees in work that they send to their country of "
+            "origin (0: refugees' work is worth nothing at home)"
+        ),
+    )
 
 
 CORRIDOR_VARIABLES = frozenset({"base_pressure", "death_rate"})
