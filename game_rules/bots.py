@@ -216,8 +216,8 @@ def _effects(
                 eff["forced_returns"] = (
                     -min(1.0, amount * 1000 / (m.reintegration_cost * ordered * 0.5)) * 30000
                 )
-            if issue.earmark is Earmark.refugee_hosting:
-                eff["hosting_burden"] = -amount
+            # Hosting money counts once, as funding received: the burden is what hosting
+            # costs the host's society, whoever pays the bill (the model's hosting_burden).
         if issue.earmark is Earmark.reintegration and is_giver:
             eff["return_rate"] = (
                 m.reintegration_boost
@@ -256,6 +256,9 @@ def _effects(
             eff["support"] = -m.refugee_permit_support_cost * amount / 100000
         if is_receiver and rules.teams[who].type is TeamType.destination:
             eff["irregular_arrivals"] = -amount * m.refugee_permit_takeup * m.onward_rate
+        if is_receiver and rules.teams[who].type is TeamType.origin:
+            # Its people in work abroad send money home (the model's refugee_remittance).
+            eff["remittances"] = amount * m.refugee_permit_takeup / 1000 * m.refugee_remittance
     elif t is TermType.resettlement:
         host = rules.teams[issue.receiver]
         taken = min(amount, host.refugees * m.resettlement_max_share)
@@ -366,6 +369,9 @@ class _Space:
     """Per package: how many political terms we give in it (each costs support to sign)."""
 
 
+MULTI_PARTY_T = 0.5
+"""The point of the concession curve at which a package for three is offered and judged
+at the latest: nobody can counter it, so nobody opens it at their best."""
 MOVES_PER_PHASE = 24
 """A bot's moves in one phase after which it only says it is ready: however the others
 play, every phase of a table of bots ends."""
@@ -663,7 +669,9 @@ class Bot:
             if value is None or space is None:
                 out.append(Reject(proposal_id=p["id"]))
                 continue
-            target = self._target(space, t)
+            # A package for three cannot be countered, only signed or refused: it is
+            # judged at the middle of the concession curve at the latest.
+            target = self._target(space, t if len(others) == 1 else max(t, MULTI_PARTY_T))
             accept = Accept(proposal_id=p["id"])
             # A term given to us that costs us nothing is worth a signature: it binds a
             # partner and builds trust, even where our mandate does not count it.
@@ -695,11 +703,16 @@ class Bot:
             for x in a["parties"]
         }
         if not late:
-            for partner in partners:
-                if partner in answered or partner in mine_open or partner in bound:
-                    continue
-                if partner in shunned:
-                    continue
+            free = [
+                x
+                for x in partners
+                if x not in answered and x not in mine_open and x not in bound and x not in shunned
+            ]
+            three = self._three_party(view, t, room, free)
+            if three is not None:
+                out.append(three)
+                free = [x for x in free if x not in three.parties]
+            for partner in free:
                 space = self._space(view, partner)
                 if space is None:
                     continue
@@ -720,6 +733,77 @@ class Bot:
             }
             out.extend(self._coerce(view, active_with))
         return out, waiting
+
+    def _three_party(
+        self, view: dict[str, Any], t: float, room: int, free: list[str]
+    ) -> Propose | None:
+        """One package with two partners who also have something to sign between
+        themselves (a donor, a host and the origin of its refugees): what we offer each,
+        and what they could give each other, valued by their types' typical interests.
+
+        Offered once a round (a refused package is not repeated); the partners who get it
+        get no separate offer from us this turn.
+        """
+        key = f"three:{view['round']}"
+        if key in self._offers:
+            return None
+        self._offers[key] = 1  # looked for once a round, found or not
+        best: tuple[float, Propose] | None = None
+        for a, b in itertools.combinations(free, 2):
+            between = issues_between(self.rules, a, b)
+            space_a, space_b = self._space(view, a), self._space(view, b)
+            if not between or space_a is None or space_b is None:
+                continue
+            # Nobody can counter a package for three: it is offered, and judged, at the
+            # middle of the concession curve at the latest (MULTI_PARTY_T).
+            t3 = max(t, MULTI_PARTY_T)
+            offer_a = self._offer(space_a, self._target(space_a, t3), room)
+            if offer_a is None:
+                continue
+            used = space_a.political[offer_a]
+            offer_b = self._offer(space_b, self._target(space_b, t3), room - used)
+            if offer_b is None:
+                continue
+            if space_a.theirs[offer_a] <= 0 or space_b.theirs[offer_b] <= 0:
+                continue  # a partner we expect to lose by it would not sign
+            terms_a, cond_a = self._terms(space_a, offer_a)
+            terms_b, cond_b = self._terms(space_b, offer_b)
+            stats = _public_stats(view, a, b, self.rules)
+            minds = {x: Mind.from_prior(self.rules.teams[x]) for x in (a, b)}
+            extra: list[TermSpec] = []
+            for issue in between:
+                # The level the two would value most together, by their types' interests.
+                joint = [
+                    sum(
+                        minds[x].value(
+                            _effects(self.rules, issue, lvl, x, stats),
+                            self.rules.teams[x].labour_shortage,
+                        )
+                        for x in (a, b)
+                    )
+                    for lvl in issue.levels[1:]
+                ]
+                k = max(range(len(joint)), key=joint.__getitem__)
+                if joint[k] > 0:
+                    extra.append(issue.term(issue.levels[k + 1], self.strategy.duration))
+            if not extra:
+                continue
+            shift = len(terms_a)
+            conditions = list(cond_a) + [
+                ConditionSpec(
+                    term=c.term + shift, requires=c.requires + shift, threshold=c.threshold
+                )
+                for c in cond_b
+            ]
+            value = space_a.mine[offer_a] + space_b.mine[offer_b]
+            proposal = Propose(
+                parties=[self.team, a, b], terms=terms_a + terms_b + extra, conditions=conditions
+            )
+            if fingerprint(proposal) in self._refused:
+                continue
+            if best is None or value > best[0]:
+                best = (value, proposal)
+        return None if best is None else best[1]
 
     def _coerce(self, view: dict[str, Any], partners: set[str]) -> list[Action]:
         """A hardliner uses pressure on those it has no deal with, or who fell short."""

@@ -209,16 +209,21 @@ def _types(sc: Any, parties: list[str]) -> set[str]:
 @pytest.mark.parametrize("turns", [4, None], ids=["timers", "no timers"])
 def test_bots_sign_at_every_table_of_the_full_table(turns: int | None) -> None:
     sc = load_scenario("full_table")
-    signed: set[frozenset[str]] = set()
+    between: set[frozenset[str]] = set()
+    three: list[tuple[str, ...]] = []
     for name in ("reciprocator", "conceder"):
         game = play_bot_game(sc, 3, _all(name, sc), turns=turns)
-        signed |= {frozenset(_types(sc, a.parties)) for a in game.state.agreements.values()}
-    # Not only destination and origin: the host and an origin (permits for the origin's
-    # refugees), the host and the organisation that monitors them, donors and the host.
-    assert frozenset({"origin", "transit"}) in signed
-    assert frozenset({"organisation", "transit"}) in signed
-    assert frozenset({"destination", "transit"}) in signed
-    assert frozenset({"destination", "origin"}) in signed
+        for a in game.state.agreements.values():
+            between |= {frozenset(_types(sc, [t.giver, t.receiver])) for t in a.terms}
+            if len(a.parties) > 2:
+                three.append(tuple(a.parties))
+    # Not only destination and origin: donors and the host, and the host and an origin
+    # (permits for the origin's refugees, which cost the host at home: signed as part of
+    # a package for three, with a destination paying the host).
+    assert frozenset({"origin", "transit"}) in between
+    assert frozenset({"destination", "transit"}) in between
+    assert frozenset({"destination", "origin"}) in between
+    assert three and all(_types(sc, list(p)) == {"destination", "transit", "origin"} for p in three)
 
 
 def test_bots_offer_only_the_scenarios_deal_levels_and_resettle_where_it_pays() -> None:
@@ -240,3 +245,26 @@ def test_bots_offer_only_the_scenarios_deal_levels_and_resettle_where_it_pays() 
         )
         assert t.amount in levels, t
     assert any(t.type is A.TermType.resettlement for t in offered)
+
+
+def test_a_bot_reckons_hosting_money_once_and_permits_worth_something_to_the_origin() -> None:
+    """The bots' guess of a term's effects follows the model: money for hosting is funding
+    received, not also a lighter hosting burden; a host's work permits for an origin's
+    refugees send money home (refugee_remittance)."""
+    from game_rules.bots import _effects
+    from game_rules.dealspace import issues_between
+
+    sc = load_scenario("full_table")
+    rules = public_rules(sc)
+    funding = next(
+        i
+        for i in issues_between(sc, "nordland", "coastland")
+        if i.type is A.TermType.funding and i.receiver == "coastland"
+    )
+    got = _effects(rules, funding, funding.levels[-1], "coastland", {})
+    assert got["funding_received"] == funding.levels[-1]
+    assert "hosting_burden" not in got
+    permits = next(iter(issues_between(sc, "coastland", "riverland")))
+    assert permits.type is A.TermType.refugee_work_permits
+    to_origin = _effects(rules, permits, permits.levels[-1], "riverland", {})
+    assert to_origin.get("remittances", 0.0) > 0.0
