@@ -53,6 +53,12 @@ class Game:
             )
             assert r.status_code == 200, r.text
 
+    def online(self, name: str) -> int:
+        """How many live connections the console counts for the participant `name`."""
+        r = httpx.get(f"{self.url}/api/games/{self.id}/players", headers=self.fac)
+        seats = [p for team in r.json()["teams"].values() for p in team]
+        return sum(p["online"] for p in seats if p["name"] == name)
+
     def say(self, text: str) -> None:
         r = httpx.post(
             f"{self.url}/api/games/{self.id}/chat",
@@ -60,6 +66,14 @@ class Game:
             headers=self.other,
         )
         assert r.status_code == 200, r.text
+
+
+def until(check: Any, what: str, timeout: float = 15.0) -> None:
+    """Wait for a condition the server holds (polled; no browser to wait in)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -140,6 +154,9 @@ def test_outage_and_a_silently_dead_connection_lose_nothing(proxied: Any, base_u
     expect(log.filter(has_text="said after the freeze")).to_have_count(1)
     expect(page.locator("body")).to_have_attribute("data-live", "up")
     expect(log.filter(has_text="typed while offline")).to_have_count(1)
+    # Presence follows: the frozen socket stops pinging and the server drops it (3 beats),
+    # so the console counts Ana's one live connection, not the dead one beside it.
+    until(lambda: game.online("Ana") == 1, "the console counts only the live connection")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "transport-after-outage-390.png"))
     network.cdp.detach()
