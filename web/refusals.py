@@ -38,6 +38,9 @@ REFUSALS: dict[str, str] = {
     "too_many_games": N_("Too many new games from here: wait a while."),
     "game_unavailable": N_("This game cannot be loaded right now: tell the facilitator."),
     "csrf": N_("This form is out of date: reload the page and send it again."),
+    "bad_format": N_(
+        "This page asked for its updates in a form the server does not know: reload it."
+    ),
     "invalid_scenario": N_("This scenario file cannot be used."),
     "teams_fixed": N_("Teams are fixed once the game has started: the facilitator places you."),
     "admission_approval": N_("The facilitator places every new participant: wait a moment."),
