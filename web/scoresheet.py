@@ -100,14 +100,16 @@ class Sheet:
 @dataclass(frozen=True)
 class Preview:
     """This round's decisions, resolved from what the team may know: their cost, and the
-    team's indicators and round score before (last round) and after."""
+    team's indicators and round score with them and without changes (the decisions in
+    force: those submitted, else the defaults). `Line.with_deal` is with these
+    decisions, `Line.without` without changes."""
 
     team: str
     cost: float
     treasury: float
     lines: tuple[Line, ...]
     round_score: float
-    last_score: float | None
+    unchanged_score: float
 
     @property
     def over_budget(self) -> bool:
@@ -242,47 +244,38 @@ def preview(known: GameState, team: str, action: Implement) -> Preview:
     return _SHEETS.get(key, lambda: _preview(known, team, action))
 
 
-def _preview(known: GameState, team: str, action: Implement) -> Preview:
-    if known.phase is not Phase.implementation:
-        raise ValueError("decisions are previewed in the implementation phase")
+def _resolved(known: GameState, team: str, decision: Decision | None) -> RoundRecord:
+    """This round resolved from `known` with `decision` as `team`'s (None: the decision
+    in force, submitted or default) and every other team's defaults."""
     s = known.model_copy(deep=True)
     s.paused = False
-    me = s.teams[team]
-    live = {t.id for _ag, t in s.live_terms() if t.giver == team}
-    unknown = sorted(set(action.compliance) - live)
-    if unknown:
-        raise UnknownObject(f"your team has no commitment {unknown[0]!r} this round")
-    decision = Decision(compliance=dict(action.compliance), policies=action.policies)
-    cost = decision_cost(s, team, decision)
-    treasury = me.treasury
-    last = known.history[-1] if known.history else None
-    me.decision = fit_to_budget(s, team, decision)
+    if decision is not None:
+        s.teams[team].decision = fit_to_budget(s, team, decision)
     for tid, other in s.teams.items():
         if other.decision is None:
             other.decision = default_decision(s, tid)
     perform(s, Actor.facilitator(), AdvancePhase())
-    rec = s.history[-1]
+    return s.history[-1]
+
+
+def _preview(known: GameState, team: str, action: Implement) -> Preview:
+    if known.phase is not Phase.implementation:
+        raise ValueError("decisions are previewed in the implementation phase")
+    live = {t.id for _ag, t in known.live_terms() if t.giver == team}
+    unknown = sorted(set(action.compliance) - live)
+    if unknown:
+        raise UnknownObject(f"your team has no commitment {unknown[0]!r} this round")
+    decision = Decision(compliance=dict(action.compliance), policies=action.policies)
+    mine = _resolved(known, team, decision)
+    unchanged = _resolved(known, team, None)
     lines = tuple(
-        Line(
-            indicator=o.indicator,
-            weight=o.weight,
-            higher_is_better=o.direction is Direction.higher_is_better,
-            points=100.0
-            * o.weight
-            * (
-                objective_value(o, rec.indicators[team].get(o.indicator, 0.0))
-                - (objective_value(o, last.indicators[team].get(o.indicator, 0.0)) if last else 0)
-            ),
-            with_deal=rec.indicators[team].get(o.indicator, 0.0),
-            without=last.indicators[team].get(o.indicator, 0.0) if last else 0.0,
-        )
-        for o in known.teams[team].mandate
+        _line(o, team, [mine], [unchanged], known.round) for o in known.teams[team].mandate
     )
     return Preview(
         team=team,
-        cost=cost,
-        treasury=treasury,
+        cost=decision_cost(known, team, decision),
+        treasury=known.teams[team].treasury,
         lines=lines,
-        round_score=rec.scores[team],
-        last_score=last.scores[team] if last else None,
+        round_score=mine.scores[team],
+        unchanged_score=unchanged.scores[team],
     )
