@@ -237,6 +237,9 @@ async def join(
         return LogEntry("join", "player", payload, seated, player_id)
 
     await hall.commit(room.id, check, seen_seq=None)
+    # the room may have left memory and come back while we waited: read the seat from the
+    # one the entry went into
+    room = await hall.room(room.id)
     return Joined(room.seats[player_id], token)
 
 
@@ -274,6 +277,7 @@ async def change_team(
         )
 
     outcome = await hall.commit(room.id, check, seen_seq=None)
+    room = await hall.room(room.id)  # the one the entry went into (see join)
     await follow_seat(hall, room, room.seats[player_id])
     return outcome
 
@@ -323,6 +327,7 @@ async def remove_player(hall: GameHall, room: GameRoom, by: Principal, player_id
         return LogEntry("player_removed", "facilitator", {"player_id": seat.id})
 
     outcome = await hall.commit(room.id, check, seen_seq=None)
+    room = await hall.room(room.id)  # the one the entry went into (see join)
     await follow_seat(hall, room, room.seats[player_id])
     return outcome
 
