@@ -154,11 +154,31 @@ class Frame:
     names: dict[str, str]
 
 
-def frame(doc: Doc, last: int) -> Frame:
+PROJECTOR_ROWS = (
+    "irregular_arrivals",
+    "legal_migrants",
+    "effective_returns",
+    "migrant_deaths",
+    "refugees",
+    "support",
+    "score",
+)
+"""What a replayed round shows on the projector: a few rows read across a room, so that
+the round fits 1920×1080 (the console's replay shows every indicator)."""
+
+
+def frame(doc: Doc, last: int, rows: tuple[str, ...] | None = None) -> Frame:
+    """Round `doc["replay"]` of the game from a replay document; `rows`: only these
+    indicators (None: every one the audience may see)."""
     v = localised(doc["view"])
     names = {t["id"]: t["name"] for t in v["teams"]}
     number = int(doc["replay"])
     tables = indicator_tables(v, names)
+    if rows is not None:
+        tables = [
+            IndicatorTable(t.round, t.year, t.teams, [r for r in t.rows if r[0] in rows])
+            for t in tables
+        ]
     return Frame(
         game_id=doc["game_id"],
         number=number,
@@ -168,6 +188,9 @@ def frame(doc: Doc, last: int) -> Frame:
         teams=v["teams"],
         agreements=agreement_lines(v, names),
         indicators=tables[-1] if tables else None,
-        news=[words(n, names) for n in v["news"] if n.get("round") == number][-12:],
+        # The projector's own ticker tells the news: its replay keeps to the round's state.
+        news=[]
+        if rows is not None
+        else [words(n, names) for n in v["news"] if n.get("round") == number][-12:],
         names=names,
     )

@@ -10,7 +10,7 @@ from server.deps import Hall
 from server.errors import ApiError
 from server.pages.base import facilitator_of, fragment, page, page_router, room_of, whoami
 from web.i18n import _
-from web.report import frame, report
+from web.report import PROJECTOR_ROWS, frame, report
 
 router = page_router()
 
@@ -102,4 +102,5 @@ async def replay_frame(
         return HTMLResponse("")
     number = min(number, rounds.last)
     doc = replay.frame_document(room, rounds.state(number), key, number)
-    return fragment("tables/frame.html", f=frame(doc, rounds.last))
+    rows = PROJECTOR_ROWS if key == "projector" else None
+    return fragment("tables/frame.html", f=frame(doc, rounds.last, rows))

@@ -42,7 +42,7 @@ def test_two_parallel_tables_of_bots_compared_reported_and_replayed(new_context:
     fac.locator("button[data-op=start]").click()
     expect(fac.locator("#session-msg")).to_contain_text("Done at every table.")
     for n in (1, 2):
-        expect(fac.locator(f"#table-{n} .phase")).to_contain_text("Ended", timeout=WAIT)
+        expect(fac.locator(f"#table-{n} .table-phase")).to_contain_text("Ended", timeout=WAIT)
     compare = fac.locator("#session-compare table")
     expect(compare.locator("tbody tr")).to_have_count(2)
     # The gains arrive with each table's no-agreement replay: a sign in every row.
@@ -85,6 +85,8 @@ def test_two_parallel_tables_of_bots_compared_reported_and_replayed(new_context:
     expect(proj.locator("#proj-replay svg").first).to_be_visible()
     expect(proj.locator("#proj-map")).to_be_hidden()
     proj.screenshot(path=str(ARTIFACTS / "projector-replay-1920.png"))
+    # The replayed round fits the projector's screen: nobody scrolls a projector.
+    assert proj.evaluate("() => document.documentElement.scrollHeight") <= 1080
     screenshots(fac, "replay")
     fac.get_by_role("button", name="Back to the live game").click()
     expect(proj.locator("#proj-replay")).to_be_hidden()
