@@ -90,4 +90,5 @@ def test_two_parallel_tables_of_bots_compared_reported_and_replayed(new_context:
     screenshots(fac, "replay")
     fac.get_by_role("button", name="Back to the live game").click()
     expect(proj.locator("#proj-replay")).to_be_hidden()
-    expect(proj.locator("#proj-map")).to_be_visible()
+    # The game has ended: back to the live screen is back to the debrief.
+    expect(proj.locator("#debrief")).to_be_visible()
