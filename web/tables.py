@@ -3,8 +3,8 @@ table's facilitator document (`GameRoom.document("facilitator")`).
 
 Harborco's most used debrief move: the same game at several tables, side by side. Per
 table: what it signed, each team's gain against its no-agreement outcome, trust at the
-end, whose government fell. Efficiency against the deal frontier comes from the
-debrief's analytics once they give it (`debrief.efficiency`); until then it is left out.
+end, whose government fell, and the efficiency of its signed deals against the deal
+frontier (the debrief's analysis, `left_on_table`, once it is ready).
 """
 
 from __future__ import annotations
@@ -80,10 +80,24 @@ def table_row(number: int, doc: Doc, waiting: list[str]) -> TableRow:
         active=sum(1 for a in v["agreements"] if a["status"] == "active"),
         gains=gains,
         total_gain=round(sum(known), 1) if known and len(known) == len(gains) else None,
-        efficiency=d.get("efficiency"),
+        efficiency=efficiency(d),
         trust=round(sum(cells) / len(cells), 1) if cells else None,
         fallen=fallen,
     )
+
+
+def efficiency(d: dict[str, Any]) -> float | None:
+    """The mean efficiency (captured / best achievable joint gain) of the table's signed
+    deals, from the debrief's frontier analysis (`left_on_table`); None until it is
+    ready, or when no signed deal could be valued."""
+    left = d.get("left_on_table") or {}
+    values = [
+        deal["efficiency"]
+        for s in left.get("sets", [])
+        for deal in s.get("deals", [])
+        if deal.get("efficiency") is not None
+    ]
+    return round(sum(values) / len(values), 3) if values else None
 
 
 def compare(tables: list[tuple[int, Doc, list[str]]]) -> Comparison:

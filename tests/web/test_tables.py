@@ -47,6 +47,8 @@ def test_two_parallel_tables_of_bots_compared_reported_and_replayed(new_context:
     expect(compare.locator("tbody tr")).to_have_count(2)
     # The gains arrive with each table's no-agreement replay: a sign in every row.
     expect(compare.locator("tbody tr").first).to_contain_text(re.compile(r"[+−-]\d|0"))
+    # Efficiency against the deal frontier, once the debrief's analysis is ready.
+    expect(compare.locator("thead")).to_contain_text("Efficiency", timeout=WAIT)
     screenshots(fac, "session-console")
 
     # The session's printable report: the comparison, then each table.
