@@ -94,3 +94,9 @@ def test_two_parallel_tables_of_bots_compared_reported_and_replayed(new_context:
     expect(proj.locator("#proj-replay")).to_be_hidden()
     # The game has ended: back to the live screen is back to the debrief.
     expect(proj.locator("#debrief")).to_be_visible()
+    # A table of a session steps through the debrief's slides like any game (the slides'
+    # own test steps through all of them): the next one reaches this table's projector.
+    expect(fac).to_have_url(re.compile(r"/console$"))
+    fac.get_by_role("button", name="Next slide").click()
+    expect(proj.locator("#debrief .slide.current")).to_have_attribute("data-slide", "1")
+    proj.screenshot(path=str(ARTIFACTS / "session-table-slide-1920.png"))
