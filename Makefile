@@ -44,6 +44,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/scoresheet.py
+	$(BIN)/python bench/debrief.py
 
 ## Live fan-out of one server (100/500/1000 participants) against a bare websockets floor.
 bench-server: install
