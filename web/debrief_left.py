@@ -153,7 +153,12 @@ def left_words(s: dict[str, Any], names: dict[str, str]) -> list[str]:
         eff = d["efficiency"]
         e = fmt(100 * eff) if eff is not None else "–"
         c, b = fmt(d["captured"], 1), fmt(s["best_surplus"], 1)
-        if d["on_frontier"]:
+        below = [p for p, g in zip(parties, d["gains"], strict=True) if g < -0.05]
+        if below:
+            out.append(_("{a}: {e} % of the best joint gain ({c} of {b} points), but it left "
+                         "{t} worse off than no deal.", a=d["agreement"], e=e, c=c, b=b,
+                         t=", ".join(below)))  # fmt: skip
+        elif d["on_frontier"]:
             out.append(_("{a}: {e} % of the best joint gain ({c} of {b} points), on the "
                          "frontier: no deal was better for one party without being worse "
                          "for another.", a=d["agreement"], e=e, c=c, b=b))  # fmt: skip
