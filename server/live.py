@@ -33,7 +33,17 @@ Renderer = Callable[[dict[str, Any], str, dict[str, Any]], str]
 
 
 def render_json(document: dict[str, Any], audience_key: str, context: dict[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    chat = document.get("chat")
+    encoded = getattr(chat, "encoded", None)
+    if encoded is None:
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    # The chat's lines come already encoded (server.room.ChatList): only the rest is new.
+    rest = json.dumps(
+        {k: v for k, v in document.items() if k != "chat"},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return f'{rest[:-1]},"chat":{encoded()}}}'
 
 
 _RENDERERS: dict[str, Renderer] = {"json": render_json}

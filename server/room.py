@@ -86,6 +86,8 @@ class ChatLine:
     record: dict[str, Any] | None = None
     """the server's own announcement as data (`bot_handed_back`, …): the web layer says
     it in the reader's language (`web/words.py`); `text` is its English for API clients."""
+    _public: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _json: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def row(self) -> list[Any]:
         """The line in a snapshot: its fields in order (a record only where there is one)."""
@@ -93,6 +95,20 @@ class ChatLine:
         return [*row, self.player_id, *([self.record] if self.record is not None else [])]
 
     def public(self) -> dict[str, Any]:
+        """The line as every view shows it: built once and shared by every document (a
+        line never changes; readers copy, never mutate, it)."""
+        if self._public is None:
+            self._public = self._build_public()
+        return self._public
+
+    def encoded(self) -> str:
+        """`public()` as JSON, encoded once: views are JSON text, and re-encoding the same
+        history for every audience at every action was most of an action's cost."""
+        if self._json is None:
+            self._json = json.dumps(self.public(), separators=(",", ":"), ensure_ascii=False)
+        return self._json
+
+    def _build_public(self) -> dict[str, Any]:
         line = {
             "seq": self.seq,
             "channel": self.channel,
@@ -106,6 +122,18 @@ class ChatLine:
         if self.record is not None:
             line["record"] = self.record
         return line
+
+
+class ChatList(list[dict[str, Any]]):
+    """A view's chat: the lines' dicts, and their JSON already encoded (`encoded`), which
+    `server.live.render_json` splices in instead of encoding them again."""
+
+    def __init__(self, lines: list[ChatLine]) -> None:
+        super().__init__(c.public() for c in lines)
+        self._lines = lines
+
+    def encoded(self) -> str:
+        return "[" + ",".join(c.encoded() for c in self._lines) + "]"
 
 
 @dataclass
@@ -304,9 +332,16 @@ class GameRoom:
             for p in players:
                 p["online"] = online.get(p["id"], 0)
         audience = audience_of(key)
-        chat = [
-            c.public() for c in self.chat if may_read_chat(audience, c.channel, c.team, c.to_team)
-        ][-self.chat_history :]
+        # The newest `chat_history` lines this audience may read, found from the end: the
+        # history holds four times as many, and each document walked all of it.
+        lines: list[ChatLine] = []
+        for c in reversed(self.chat):
+            if may_read_chat(audience, c.channel, c.team, c.to_team):
+                lines.append(c)
+                if len(lines) >= self.chat_history:
+                    break
+        lines.reverse()
+        chat = ChatList(lines)
         doc = {
             "type": "view",
             "game_id": self.id,
