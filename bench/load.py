@@ -177,6 +177,12 @@ class Game:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     pending: dict[str, float] = field(default_factory=dict)
+    why: dict[str, int] = field(default_factory=dict)
+    """errors by kind: the refusal's code, `closed` for a socket that closed"""
+
+    def error(self, kind: str) -> None:
+        self.errors += 1
+        self.why[kind] = self.why.get(kind, 0) + 1
 
     def seen(self) -> None:
         low = min(m.latest for m in self.members)
@@ -256,11 +262,11 @@ async def receive(game: Game, member: Member) -> None:
                     game.waiting.append((reply["seq"], sent))
                     game.seen()
             elif kind == b"error":
-                game.errors += 1
                 reply = json.loads(raw)
+                game.error(str(reply.get("error")))
                 game.pending.pop(reply.get("request_id") or "", None)
     except Exception:
-        game.errors += 1  # a socket closed under load
+        game.error("closed")  # a socket closed under load
 
 
 async def run(
@@ -288,7 +294,7 @@ async def run(
     views0 = sum(m.views for g in games for m in g.members)
     bytes0 = sum(m.bytes for g in games for m in g.members)
     https = [httpx.AsyncClient(base_url=i.url, timeout=30) for i in instances]
-    http_errors = 0
+    http_errors: dict[str, int] = {}
 
     async def by_http(game: Game, member: Member, k: int) -> None:
         nonlocal http_errors
@@ -300,12 +306,14 @@ async def run(
                 headers={"Authorization": f"Bearer {member.token}"},
             )
             if r.status_code != 200:
-                http_errors += 1
+                http_errors[f"HTTP {r.status_code}"] = (
+                    http_errors.get(f"HTTP {r.status_code}", 0) + 1
+                )
                 return
             game.waiting.append((r.json()["seq"], sent))
             game.seen()
-        except httpx.HTTPError:
-            http_errors += 1
+        except httpx.HTTPError as exc:
+            http_errors[type(exc).__name__] = http_errors.get(type(exc).__name__, 0) + 1
 
     t0 = time.perf_counter()
     schedule = []
@@ -332,15 +340,15 @@ async def run(
         try:
             await member.ws.send(json.dumps(msg))
         except Exception:
-            g.errors += 1
+            g.error("send failed")
     await asyncio.sleep(max(0.0, t0 + seconds - time.perf_counter()))
     elapsed = time.perf_counter() - t0
     views = sum(m.views for g in games for m in g.members) - views0
     received = sum(m.bytes for g in games for m in g.members) - bytes0
     cpu = [cpu_seconds(i.proc.pid) - c for i, c in zip(instances, cpu_before, strict=True)]
-    # Drain: what was sent reaches every member (up to 15 s).
+    # Drain: what was sent reaches every member (up to 30 s).
     await asyncio.gather(*tasks)
-    drain = time.monotonic() + 15
+    drain = time.monotonic() + 30
     while any(g.waiting or g.pending for g in games) and time.monotonic() < drain:
         await asyncio.sleep(0.1)
     lost = sum(len(g.waiting) + len(g.pending) for g in games)
@@ -361,7 +369,8 @@ async def run(
         "views_per_s": views / elapsed,
         "bytes_per_participant": received / participants,
         "bytes_per_view": received / max(views, 1),
-        "errors": sum(g.errors for g in games) + http_errors,
+        "errors": sum(g.errors for g in games) + sum(http_errors.values()),
+        "why": _sum_why([g.why for g in games] + [http_errors]),
         "unanswered": lost,
         "rss_before": rss_before,
         "rss_after": rss_after,
@@ -369,6 +378,14 @@ async def run(
         "elapsed": elapsed,
         "messages": len(schedule),
     }
+
+
+def _sum_why(parts: list[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in parts:
+        for k, v in part.items():
+            out[k] = out.get(k, 0) + v
+    return out
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -415,7 +432,8 @@ async def main_async(args: argparse.Namespace) -> None:
         f"| bytes per participant | {out['bytes_per_participant'] / 1024:.0f} KiB "
         f"({out['bytes_per_view']:.0f} B a view) |"
     )
-    print(f"| errors / unanswered | {out['errors']} / {out['unanswered']} |")
+    why = ", ".join(f"{k} {v}" for k, v in sorted(out["why"].items())) or "none"
+    print(f"| errors / unanswered after 30 s | {out['errors']} ({why}) / {out['unanswered']} |")
     print(
         f"| server memory per game | {mem / games_n / 1024:.2f} MiB "
         f"(RSS {' + '.join(f'{r // 1024}' for r in out['rss_after'])} MiB) |"
