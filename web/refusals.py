@@ -8,7 +8,10 @@ the refusals carry their details as data (a later change to `game_rules.errors`)
 
 from __future__ import annotations
 
+import re
+
 from web.i18n import N_, _, language
+from web.labels import LABELS, label
 
 REFUSALS: dict[str, str] = {
     # the rules (game_rules.errors)
@@ -116,6 +119,15 @@ DETAILS: dict[str, str] = {
 }
 
 
+_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def readable(detail: str) -> str:
+    """The rules' keys in a detail as words (`visa_facilitation` → "visa facilitation",
+    `awaiting_ratification` → "awaiting ratification"): no raw key on screen."""
+    return _KEY.sub(lambda m: label(m[0]).lower() if m[0] in LABELS else m[0], detail)
+
+
 def refusal(code: str, detail: str, wait: float | None = None) -> str:
     """The refusal a person reads next to the form: the detail itself in English; in
     another language the detail's own words where it is a fixed sentence, the code's
@@ -123,14 +135,14 @@ def refusal(code: str, detail: str, wait: float | None = None) -> str:
     code's sentence with the English detail after it (ids, amounts, phases) until the
     rules' refusals carry their details as data."""
     if language() == "en" or code not in REFUSALS:
-        return detail
+        return readable(detail)
     if detail in DETAILS:
         return _(DETAILS[detail])
     if code in WAITS and wait is not None:
         return _(WAITS[code], seconds=max(1, round(wait)))
     if code in SAYS_IT_ALL or code in WAITS:
         return _(REFUSALS[code])
-    return _("{why} ({detail})", why=_(REFUSALS[code]), detail=detail)
+    return _("{why} ({detail})", why=_(REFUSALS[code]), detail=readable(detail))
 
 
 def refusal_of(exc: Exception) -> str:

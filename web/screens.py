@@ -24,8 +24,8 @@ from markupsafe import Markup
 from game_rules import load_scenario, shipped_scenarios
 from game_rules.bots import STRATEGIES
 from web.charts import corridor_map, line_chart
-from web.format import term_text
-from web.i18n import N_, _, localised, translated
+from web.format import condition_text, term_text
+from web.i18n import N_, _, localised, n_, translated
 from web.words import words
 
 Doc = dict[str, Any]
@@ -89,6 +89,43 @@ class Implementation:
     sig: str
 
 
+@dataclass(frozen=True)
+class Guidance:
+    """What the team should do now, in one line, and the phase's main control under it.
+
+    `control`: "ready" (mark the team ready), "unready" (take it back), "decide" (open the
+    decision form), "answer" (open the proposals), "ratify" (open the agreement that waits
+    for the team), "debrief", "help" or "" (nothing to press: wait).
+    """
+
+    text: str
+    control: str = ""
+    target: str = ""
+    """the id of the section or card the control opens"""
+    waiting_for: tuple[str, ...] = ()
+    """the teams (names) the team waits for once it is ready"""
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """The newest announcement of the facilitator, shown as a banner until dismissed."""
+
+    seq: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The console's "still waiting for" panel: who holds the phase up, at a glance."""
+
+    teams: tuple[str, ...]
+    """teams not ready (in implementation: not decided)"""
+    unplayed: tuple[str, ...]
+    """teams with neither a player nor a bot"""
+    control: str
+    """the facilitator's main control now: "start", "advance" or "" """
+
+
 @dataclass(frozen=True, kw_only=True)
 class Screen:
     """What every screen has: the status bar, the news and the chat it may read."""
@@ -109,6 +146,7 @@ class Screen:
     news: list[dict[str, Any]]
     chat: list[dict[str, Any]]
     players: list[dict[str, Any]]
+    announcement: Announcement | None = None
     readonly: bool = False
 
 
@@ -118,7 +156,7 @@ class ParticipantScreen(Screen):
 
     layout: ClassVar[Layout] = Layout(
         bar=("status", "audience_mark"),
-        top=("debrief",),
+        top=("announce", "guide", "debrief"),
         columns=(
             ("overview", "proposals", "builder", "agreements", "implementation", "pressure"),
             ("team_chat", "results", "news"),
@@ -136,6 +174,7 @@ class ParticipantScreen(Screen):
     my_agreements: list[dict[str, Any]]
     results: Results
     impl: Implementation
+    guide: Guidance
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,7 +183,7 @@ class LookScreen(ParticipantScreen):
 
     layout: ClassVar[Layout] = Layout(
         bar=("status", "audience_mark"),
-        top=("debrief",),
+        top=("announce", "guide", "debrief"),
         columns=(
             ("overview", "proposals", "agreements", "implementation"),
             ("team_chat", "results", "news"),
@@ -159,7 +198,7 @@ class LobbyScreen(Screen):
 
     layout: ClassVar[Layout] = Layout(
         bar=("status", "audience_mark"),
-        top=(),
+        top=("announce",),
         columns=(("team_pick", "news", "plenary_chat"),),
         grid="",
     )
@@ -173,9 +212,17 @@ class ConsoleScreen(Screen):
 
     layout: ClassVar[Layout] = Layout(
         bar=("status", "audience_mark", "fac_phase"),
-        top=("debrief",),
+        top=("announce", "waiting", "debrief"),
         columns=(
-            ("join_box", "controls", "players", "teams_table", "bots_panel", "bot_pace"),
+            (
+                "join_box",
+                "controls",
+                "timer_box",
+                "players",
+                "teams_table",
+                "bots_panel",
+                "bot_pace",
+            ),
             ("fac_deals", "all_chat", "results", "news"),
         ),
     )
@@ -186,6 +233,8 @@ class ConsoleScreen(Screen):
     bots_sig: str
     strategies: list[str]
     event_deck: list[dict[str, Any]]
+    waiting: Waiting
+    timer_sig: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,7 +245,7 @@ class ProjectorScreen(Screen):
 
     layout: ClassVar[Layout] = Layout(
         bar=("big_status", "audience_mark"),
-        top=("proj_replay", "proj_join", "debrief"),
+        top=("announce", "proj_guide", "proj_replay", "proj_join", "debrief"),
         columns=(("proj_map", "proj_headlines", "proj_scores", "proj_agreements"),),
         bottom=("proj_ticker",),
         grid="proj-grid",
@@ -245,9 +294,16 @@ def console(doc: Doc) -> ConsoleScreen:
         open_proposals=[p for p in proposals if p["status"] == "proposed"],
         agreements=v["agreements"],
         results=results(v, None),
-        bots_sig=_sig(common["bots"], v["phase"] == "ended", [t["id"] for t in v["teams"]]),
+        bots_sig=_sig(
+            common["bots"],
+            v["phase"] == "ended",
+            [t["id"] for t in v["teams"]],
+            sorted(str(p.get("team")) for p in doc.get("players", [])),  # who plays which
+        ),
         strategies=sorted(STRATEGIES),
         event_deck=v.get("event_deck", []),
+        waiting=waiting(v, doc.get("players", []), common["bots"]),
+        timer_sig=_sig(v["phase"], doc["timer"].get("remaining") is not None),
     )
 
 
@@ -283,6 +339,7 @@ def _common(doc: Doc) -> dict[str, Any]:
         ],
         "chat": chat_lines(doc["chat"], names),
         "players": doc.get("players", []),
+        "announcement": announcement(doc["chat"]),
     }
 
 
@@ -294,6 +351,8 @@ def _participant_fields(doc: Doc) -> dict[str, Any]:
     last = common["last"]
     proposals = v.get("proposals", [])
     open_ = [p for p in proposals if p["status"] == "proposed"]
+    inbox = [p for p in open_ if p["proposer"] != me_id]
+    impl = implementation(v, me, common["names"])
     return {
         **common,
         "me": me,
@@ -301,17 +360,140 @@ def _participant_fields(doc: Doc) -> dict[str, Any]:
         "my_team": common["teams"][me_id],
         "score": (last.get("scores") or {}).get(me_id) if last else None,
         "my_indicators": last["indicators"].get(me_id, {}) if last else {},
-        "inbox": [p for p in open_ if p["proposer"] != me_id],
+        "inbox": inbox,
         "outbox": [p for p in open_ if p["proposer"] == me_id],
         "closed_proposals": closed_proposals(proposals),
         "agreements": v["agreements"],
         "my_agreements": [a for a in v["agreements"] if me_id in a["parties"]],
         "results": results(v, me_id),
-        "impl": implementation(v, me, common["names"]),
+        "impl": impl,
+        "guide": guidance(v, me_id, inbox, impl.decided),
     }
 
 
 # --- the parts ------------------------------------------------------------------------------
+
+
+def announcement(lines: list[dict[str, Any]]) -> Announcement | None:
+    """The newest announcement the screen may read (the chat keeps it with its seq)."""
+    for line in reversed(lines):
+        if line["channel"] == "announcement":
+            return Announcement(int(line["seq"]), str(line["text"]))
+    return None
+
+
+def guidance(v: dict[str, Any], me_id: str, inbox: list[Any], decided: bool) -> Guidance:
+    """The one line on top of a team's screen: what to do now, and its main control.
+
+    Read off the team's view only: the phase, its own ready and decision, the proposals
+    waiting for it and the agreements waiting for its ratification."""
+    phase = v["phase"]
+    teams = v["teams"]
+    me = next(t for t in teams if t["id"] == me_id)
+    others = tuple(t["name"] for t in teams if t["id"] != me_id and not t["ready"])
+    if phase == "ended":
+        return Guidance(
+            _("The game has ended: the debrief shows what the partnerships achieved."),
+            "debrief",
+            "debrief",
+        )
+    if v.get("paused"):
+        return Guidance(_("The game is paused: wait for the facilitator."))
+    if phase == "lobby":
+        return Guidance(
+            _("You are in. The facilitator starts the game soon: read how to play meanwhile."),
+            "help",
+        )
+    if me["ready"]:
+        if others:
+            text = _("Your team is ready. Waiting for: {teams}.", teams=", ".join(others))
+        else:
+            text = _("Every team is ready: the next phase begins.")
+        return Guidance(text, "unready", waiting_for=others)
+    waiting_ratification = [
+        a for a in v["agreements"] if me_id in a.get("awaiting", []) and a["status"] != "withdrawn"
+    ]
+    if waiting_ratification and phase in ("briefing", "negotiation", "implementation"):
+        a = waiting_ratification[0]
+        return Guidance(
+            _(
+                "Agreement {id} waits for your team's ratification: ratify it or leave it.",
+                id=a["id"],
+            ),
+            "ratify",
+            f"ag-{a['id']}",
+        )
+    if phase == "briefing":
+        return Guidance(
+            _(
+                "Round {r} begins: read the news and your mandate, then mark your team ready.",
+                r=v["round"],
+            ),
+            "ready",
+        )
+    if phase == "negotiation":
+        if inbox:
+            return Guidance(
+                n_(
+                    "{n} proposal waits for your answer: accept, counter or reject it.",
+                    "{n} proposals wait for your answer: accept, counter or reject them.",
+                    len(inbox),
+                ),
+                "answer",
+                "proposals",
+            )
+        return Guidance(
+            _(
+                "Negotiate: propose a deal to another team or answer theirs; "
+                "mark your team ready when it has finished."
+            ),
+            "ready",
+        )
+    if phase == "implementation":
+        if not decided:
+            return Guidance(
+                _(
+                    "Decide how far to honour each commitment and set your policies, "
+                    "then submit your decisions."
+                ),
+                "decide",
+                "implementation",
+            )
+        return Guidance(
+            _("Your decisions are in. Mark your team ready when it has finished."), "ready"
+        )
+    if phase == "resolution":
+        last = v["rounds"] is not None and v["round"] >= v["rounds"]
+        if last:
+            text = _(
+                "Round {r} is resolved: look at your results; the game ends next.", r=v["round"]
+            )
+        else:
+            text = _(
+                "Round {r} is resolved: look at your results, then mark your team ready "
+                "for the next round.",
+                r=v["round"],
+            )
+        return Guidance(text, "ready")
+    return Guidance("")
+
+
+def waiting(v: dict[str, Any], players: list[dict[str, Any]], bots: dict[str, Any]) -> Waiting:
+    """Who the phase still waits for: teams not ready (not decided, in implementation)
+    and teams nobody plays (the players offline come with the presence, in the template)."""
+    phase = v["phase"]
+    names = {t["id"]: t["name"] for t in v["teams"]}
+    seated = {p.get("team") for p in players}
+    unplayed = tuple(names[t] for t in names if t not in seated and t not in bots)
+    if phase == "implementation":
+        late = tuple(t["name"] for t in v["teams"] if not t["decided"])
+    elif phase in ("briefing", "negotiation", "resolution"):
+        late = tuple(t["name"] for t in v["teams"] if not t["ready"])
+    else:
+        late = ()
+    control = {"lobby": "start", "ended": ""}.get(phase, "advance")
+    return Waiting(late, unplayed, control)
+
 
 CHANNEL_NAMES = {"plenary": N_("Plenary"), "team": N_("Team"), "announcement": N_("Announcement")}
 
@@ -460,6 +642,47 @@ def scenario_choices() -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+@dataclass(frozen=True)
+class HelpExample:
+    """The How-to-play page's worked example, in a scenario's own teams and words."""
+
+    scenario: str
+    giver: str
+    taker: str
+    terms: list[str]
+    condition: str
+
+
+def help_example(scenario_id: str) -> HelpExample:
+    """A deal the scenario's destination could offer its origin country: visas for
+    readmission, the visas only while readmission is honoured (a shipped scenario;
+    the Mediterranean if the id is not one)."""
+    if scenario_id not in shipped_scenarios():
+        scenario_id = "mediterranean"
+    sc = load_scenario(scenario_id)
+
+    def name(t: Any) -> str:
+        return translated(sc.translations, t.name)
+
+    by_type = {t.type.value: t for t in reversed(sc.teams)}
+    dest = by_type.get("destination", sc.teams[0])
+    origin = by_type.get("origin") or by_type.get("transit") or sc.teams[-1]
+    names = {dest.id: name(dest), origin.id: name(origin)}
+    terms = [
+        {"type": "visa_facilitation", "giver": dest.id, "receiver": origin.id, "amount": 1,
+         "duration": 3},
+        {"type": "readmission", "giver": origin.id, "receiver": dest.id, "amount": 60,
+         "duration": 3},
+    ]  # fmt: skip
+    return HelpExample(
+        scenario=translated(sc.translations, sc.name),
+        giver=names[dest.id],
+        taker=names[origin.id],
+        terms=[term_text(t, names) for t in terms],
+        condition=condition_text({"term": 0, "requires": 1, "threshold": 50}),
+    )
 
 
 def presence_players(doc: Doc) -> list[dict[str, Any]]:

@@ -21,6 +21,9 @@ except ImportError:  # the browser fixture skips with the reason
     expect = None
 
 
+DECIDED = re.compile("decisions for round [12] are in")
+
+
 def phase_is(page: Any, name: str) -> None:
     expect(page.locator("#status .phase")).to_have_text(name)
 
@@ -115,8 +118,10 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
     facilitator_does(fac, "advance", "Next phase")
     for page in everyone:
         phase_is(page, "Negotiation")
-    fac.get_by_label("Change the timer by").fill("2")
-    fac.get_by_role("button", name="Change timer").click()
+    expect(fac.locator("#timer-box")).to_contain_text("No timer runs in this phase")
+    fac.locator("#timer-box").get_by_label("Minutes").fill("2")
+    fac.get_by_role("button", name="Start a timer for this phase").click()
+    expect(fac.locator("#timer-box button")).to_have_text("Change the timer")
     for page in everyone:
         expect(page.locator("#status .timer")).to_have_text(re.compile(r"^[12]:\d\d$"))
 
@@ -173,6 +178,7 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
 
     # --- chat on every channel, and an announcement ---------------------------------------------
     def chat(page: Any, to: str, text: str) -> None:
+        page.locator("nav.jump [data-tab-link=chat]").click()  # a phone shows one tab
         form = page.locator(".chat-form")
         form.get_by_label("To", exact=True).select_option(to)
         form.get_by_label("Message", exact=True).fill(text)
@@ -190,7 +196,7 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
     expect(union.locator("#chat-log")).not_to_contain_text("red line")
     fac.get_by_label("Announcement to every screen").fill("Implementation starts now")
     fac.get_by_role("button", name="Announce").click()
-    expect(proj.locator("#proj-ticker")).to_contain_text("Implementation starts now")
+    expect(proj.locator("#announce")).to_contain_text("Implementation starts now")
     expect(union.locator("#chat-log")).to_contain_text("Implementation starts now")
 
     # --- implementation: the budget shows live; an error stays next to the form ---------------
@@ -208,10 +214,10 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
     form.get_by_label("Development spending").fill("100")
     form.get_by_role("button", name="Submit decisions").click()
     # The section is re-rendered live for the whole team, with the decisions in it.
-    expect(sahelia.locator("#implementation")).to_contain_text("decisions are in")
+    expect(sahelia.locator("#implementation")).to_contain_text(DECIDED)
     expect(sahelia.get_by_label("Development spending")).to_have_value("100")
     union.locator("#impl-form").get_by_role("button", name="Submit decisions").click()
-    expect(union.locator("#implementation")).to_contain_text("decisions are in")
+    expect(union.locator("#implementation")).to_contain_text(DECIDED)
     decided = fac.locator("#teams tbody tr")
     expect(decided.filter(has_text="Sahelia").locator("td").nth(4)).to_have_text("✓")
     expect(decided.filter(has_text="Northern Union").locator("td").nth(4)).to_have_text("✓")
@@ -259,7 +265,7 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
             expect(look.locator("#implementation button")).to_have_count(0)
             look.close()
     union.locator("#impl-form").get_by_role("button", name="Submit decisions").click()
-    expect(union.locator("#implementation")).to_contain_text("decisions are in")
+    expect(union.locator("#implementation")).to_contain_text(DECIDED)
     facilitator_does(fac, "advance", "Next phase")
     for page in everyone:
         phase_is(page, "Resolution")

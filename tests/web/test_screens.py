@@ -139,7 +139,9 @@ def test_the_look_is_a_team_screen_without_buttons(game: GameState) -> None:
 def test_a_participant_without_a_team_sees_news_and_the_plenary(game: GameState) -> None:
     s = screens.build(document(game, "observer"))
     assert isinstance(s, screens.LobbyScreen)
-    assert s.layout.sections == ("status", "audience_mark", "team_pick", "news", "plenary_chat")
+    assert s.layout.sections == (
+        "status", "audience_mark", "announce", "team_pick", "news", "plenary_chat"
+    )  # fmt: skip
 
 
 SCREENS = ["team:union", "facilitator", "projector", "observer"]

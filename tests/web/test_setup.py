@@ -109,7 +109,9 @@ def test_an_uploaded_scenario_and_a_bot_seated_from_the_console(
 
     # --- and takes the team back ------------------------------------------------------------------
     bots.get_by_role("button", name="Take back (Marenia)").click()
-    expect(bots.locator("#bot-marenia")).to_contain_text("played by people")
+    expect(bots.locator("#bot-marenia")).to_contain_text(
+        "nobody plays it yet"
+    )  # taken back, no seat on it
     expect(ana.locator("#overview .trust")).not_to_contain_text("played by a bot")
     check_accessibility(fac, "console-bots")
 

@@ -141,6 +141,15 @@ def test_a_refusal_reads_in_the_readers_language_with_its_details() -> None:
         )
 
 
+def test_a_refusal_shows_no_raw_key_of_the_rules() -> None:
+    from web.refusals import refusal
+
+    said = refusal(
+        "invalid_term", "term 1 (visa_facilitation): agreement a1 is awaiting_ratification"
+    )
+    assert said == "term 1 (visa facilitation): agreement a1 is awaiting ratification"
+
+
 def test_a_number_with_a_unit_keeps_its_order_in_arabic() -> None:
     from web.format import fmt
 

@@ -99,6 +99,7 @@
       head[1].split(" ").forEach(function (kv) { var i = kv.indexOf("="); f[kv.slice(0, i)] = kv.slice(i + 1); });
       if (f.base !== undefined && live.seq !== null && +f.base !== live.seq) { resync(); return; }
     }
+    if (forAnotherAudience(text)) { window.location.reload(); return; }
     if (window.htmx) window.htmx.swap(body, text, { swapStyle: "none" });
     if (f.keep) {
       f.keep.split(",").forEach(function (k) {
@@ -113,6 +114,14 @@
     if (mark && mine && mark.getAttribute("data-key") !== mine) window.location.reload();
     tick();
     budget();
+  }
+  /* A screen for another audience (the lobby's seat got its team, the facilitator moved
+     it): reload before htmx swaps sections this page does not have (each would log
+     htmx:oobErrorNoTarget). */
+  function forAnotherAudience(text) {
+    var m = /id="audience-mark" data-key="([^"]*)"/.exec(text);
+    var mine = body.getAttribute("data-audience");
+    return !!(m && mine && m[1] !== mine && m[1] !== "reload");
   }
   function resync() {
     /* A frame's base is not the last one applied: ask for the whole screen again. */
