@@ -565,6 +565,8 @@ CASES: list[Case] = [
     ("team reveals scores", start, team("sahelia"), A.RevealScores(), NotAllowed, "facilitator"),
     ("truth before the end", start, F, A.RevealTruth(), WrongPhase, "after the game has ended"),
     ("team reveals the truth", start, team("sahelia"), A.RevealTruth(), NotAllowed, "facilitator"),
+    ("slides during play", start, F, A.ShowSlide(slide=1), WrongPhase, "after the game has ended"),
+    ("team shows a slide", start, team("union"), A.ShowSlide(slide=1), NotAllowed, "facilitator"),
     ("team ends the game", start, team("coastland"), A.EndGame(), NotAllowed, "facilitator"),
     (
         "facilitator proposes",
