@@ -190,7 +190,12 @@ async def balanced(
         work = tmp_path / name
         work.mkdir()
         procs.append(ServerProcess(shared_url, work))
-    await asyncio.gather(*(p.start() for p in procs))
+    try:
+        await asyncio.gather(*(p.start() for p in procs))
+    except BaseException:
+        for p in procs:  # one that did not come up must not leave the other running
+            p.stop()
+        raise
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()
