@@ -122,14 +122,15 @@ def test_outage_and_a_silently_dead_connection_lose_nothing(proxied: Any, base_u
     banner = page.locator("#conn-banner")
     expect(banner).to_contain_text("offline")
     game.say("said while you were away")
+    page.locator('nav.jump a[data-tab-link="chat"]').click()  # one tab at a time on a phone
     page.locator("#chat-text").fill("typed while offline")
     page.locator(".chat-form").get_by_role("button", name="Send").click()
     expect(page.locator("#chat-msg")).to_contain_text("Not sent yet")
     expect(page.locator("#chat-text")).to_have_value("")
     # An action is not queued (a stale decision is better retaken): refused next to it.
-    ready = page.get_by_role("button", name="Mark my team ready for the next phase")
-    ready.click()
-    expect(page.locator("form", has=ready).locator("output")).to_contain_text("Not sent")
+    ready_form = page.locator("#guide form").filter(has_text="Mark my team ready")
+    ready_form.get_by_role("button", name="Mark my team ready").click()
+    expect(ready_form.locator("output")).to_contain_text("Not sent")
 
     # Back: up to date (the banner says it, then goes), the queued message sent once.
     network.set(offline=False)
@@ -172,6 +173,7 @@ def test_a_proxy_that_refuses_websockets_still_gets_a_live_page(
     assert proxy.refused >= 2
     game.start()
     expect(page.locator("#status .phase")).to_have_text("Negotiation")
+    page.locator('nav.jump a[data-tab-link="chat"]').click()  # one tab at a time on a phone
     page.locator("#chat-text").fill("my own line")
     page.locator(".chat-form").get_by_role("button", name="Send").click()
     log = page.locator("#chat-log li")
