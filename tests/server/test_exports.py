@@ -202,6 +202,8 @@ async def test_a_session_of_two_tables_replays_exports_and_keeps_each_teams_secr
         for x in csv.DictReader(io.StringIO(r.text)):
             if x["team"] != "union":
                 assert x["indicator"] in PUBLIC_INDICATORS | {"support", "score"}, x
+        r = await union.get("/games/{g}/play")  # the team finds its report at the end
+        assert 'href="/games/{g}/report"'.replace("{g}", union.game_id) in r.text
         r = await union.get("/games/{g}/report")
         assert r.status_code == 200
         assert SECRET_TEAM not in r.text and SECRET_BILATERAL not in r.text
