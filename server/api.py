@@ -155,16 +155,7 @@ async def create_game(
 ) -> GameCreated:
     """Create a game; the answer holds the facilitator's and the projector's tokens."""
     limit_game_creation(request)
-    new = await commands.create_game(
-        hall,
-        scenario=spec.scenario,
-        scenario_file=spec.scenario_file,
-        teams=spec.teams,
-        rounds=spec.rounds,
-        seed=spec.seed,
-        title=spec.title,
-        timers=spec.timers.model_dump(),
-    )
+    new = await commands.create_game(hall, **spec.arguments())
     room = new.room
     _set_cookie(
         response, facilitator_cookie(room.id), new.facilitator_token, settings, samesite="strict"

@@ -44,6 +44,19 @@ class GameCreate(_In):
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     timers: PhaseTimers = PhaseTimers()
 
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments of `commands.create_game` this request asks for (the API
+        and the start page create games alike)."""
+        return {
+            "scenario": self.scenario,
+            "scenario_file": self.scenario_file,
+            "teams": self.teams,
+            "rounds": self.rounds,
+            "seed": self.seed,
+            "title": self.title,
+            "timers": self.timers.model_dump(),
+        }
+
 
 class GameCreated(BaseModel):
     game_id: str

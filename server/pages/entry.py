@@ -94,16 +94,7 @@ async def start_game(request: Request, hall: Hall) -> Response:
             limit_game_creation(request)
             if tables > 1:
                 return await start_session(request, hall, spec, tables)
-            new = await commands.create_game(
-                hall,
-                scenario=spec.scenario,
-                scenario_file=spec.scenario_file,
-                teams=spec.teams,
-                rounds=spec.rounds,
-                seed=spec.seed,
-                title=spec.title,
-                timers=spec.timers.model_dump(),
-            )
+            new = await commands.create_game(hall, **spec.arguments())
         except ValidationError as exc:
             errors = forms.spec_errors(exc)
         except ApiError as exc:
