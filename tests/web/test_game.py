@@ -156,7 +156,7 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
     # --- Sahelia counters: more visas, less readmission ------------------------------------
     inbox.get_by_role("button", name="Counter").click()
     sb = sahelia.locator("#builder")
-    expect(sb.get_by_role("heading")).to_have_text("Counter proposal p1")
+    expect(sb.locator("#builder-h")).to_have_text("Counter proposal p1")
     sb.locator("#t0_amount").fill("2")
     sb.locator("#t1_amount").fill("50")
     sb.get_by_label("Message to the other parties").fill("Multiple-entry visas, 50 % readmission")
