@@ -15,7 +15,17 @@ from game_rules.rules import new_game, perform
 from game_rules.simulate import play_bot_game
 from game_rules.state import Phase
 from game_rules.views import Audience, view
-from tests.rules.helpers import F, next_round, resolve, scenario, sign, start, term
+from tests.rules.helpers import (
+    F,
+    advance_to,
+    implement,
+    next_round,
+    resolve,
+    scenario,
+    sign,
+    start,
+    term,
+)
 
 RECIPROCATORS = "reciprocator"
 
@@ -268,3 +278,143 @@ def test_a_bot_reckons_hosting_money_once_and_permits_worth_something_to_the_ori
     assert permits.type is A.TermType.refugee_work_permits
     to_origin = _effects(rules, permits, permits.levels[-1], "riverland", {})
     assert to_origin.get("remittances", 0.0) > 0.0
+
+
+# --- what the audit of real bot games counts (issue 8): each behaviour has its test ------
+
+
+def _sahelia_hardliner_at(st: Any, t: float) -> set[str]:
+    bot = Bot("sahelia", public_rules(st.scenario), strategy("hardliner"), 7)
+    moves = bot.act(view(st, Audience.of_team("sahelia")), t)
+    return {m.target for m in moves if isinstance(m, A.Coerce)}
+
+
+def test_a_hardliner_presses_who_has_not_signed_with_it_once_talks_have_failed() -> None:
+    from game_rules.bots import COERCE_AT
+
+    st = start(scenario())
+    perform(st, F, A.AdvancePhase())
+    assert st.phase is Phase.negotiation
+    assert _sahelia_hardliner_at(st, COERCE_AT) == {"union"}
+    # Not while the round's talks still run: a deal signed later in the phase would be
+    # broken by the pressure at once (a readmission refusal voids the refuser's term).
+    assert COERCE_AT > 2 / 3 and not _sahelia_hardliner_at(st, 2 / 3)
+
+
+def test_a_hardliner_does_not_press_a_partner_in_force_or_awaiting_ratification() -> None:
+    st = start(scenario(_scandal))
+    sign(
+        st,
+        [
+            term("visa_facilitation", "union", "sahelia", 1),
+            term("readmission", "sahelia", "union", 80),
+        ],
+    )
+    assert _sahelia_hardliner_at(st, 1.0) == set()
+    perform(st, F, A.InjectEvent(event_id="scandal"))
+    resolve(st)
+    next_round(st)
+    perform(st, F, A.AdvancePhase())
+    assert st.phase is Phase.negotiation
+    assert [a.status.value for a in st.agreements.values()] == ["awaiting_ratification"]
+    assert _sahelia_hardliner_at(st, 1.0) == set()
+
+
+def _reciprocator_answer(sahelia_delivers: float) -> float:
+    """Union's compliance on its visas, as a reciprocator, the round after Sahelia
+    delivered `sahelia_delivers` % of its readmission."""
+    st = start(scenario())
+    ag = sign(
+        st,
+        [
+            term("visa_facilitation", "union", "sahelia", 1),
+            term("readmission", "sahelia", "union", 80),
+        ],
+    )
+    visas, readmission = (t.id for t in st.agreements[ag].terms)
+
+    implement(st, "sahelia", {readmission: sahelia_delivers})
+    next_round(st)
+    advance_to(st, Phase.implementation)
+    bot = Bot("union", public_rules(st.scenario), strategy(RECIPROCATORS), 7)
+    (decision,) = [
+        m for m in bot.act(view(st, Audience.of_team("union")), 1.0) if isinstance(m, A.Implement)
+    ]
+    return decision.compliance[visas]
+
+
+def test_a_reciprocator_answers_a_breach_and_not_a_partial_delivery() -> None:
+    # Most of the word kept (seen through the observation's noise): answered in full.
+    assert _reciprocator_answer(60.0) == 100.0
+    # A breach is answered in kind (never under 30: the door stays open).
+    assert _reciprocator_answer(5.0) <= 40.0
+
+
+def test_a_rejected_proposal_is_not_made_again_in_the_round() -> None:
+    """The Agency had nothing to give and asked Coastland for the same permits four
+    times a round, every round (3,539 repeated proposals in 100 full-table games)."""
+    sc = load_scenario("full_table")
+    for name in ("conceder", "reciprocator", "hardliner"):
+        game = play_bot_game(sc, 3, _all(name, sc))
+        made = [
+            (rnd, tid, fingerprint(a))
+            for rnd, _ph, tid, a in game.performed
+            if isinstance(a, A.Propose)
+        ]
+        assert made and len(made) == len(set(made)), name
+
+
+@pytest.mark.parametrize("name", ["mediterranean", "refugee_compact", "bilateral"])
+def test_reciprocators_and_hardliners_sign_conditional_terms(name: str) -> None:
+    """More-for-more: what a reciprocator or hardliner gives is released only while its
+    partner delivers; conceders add no condition of their own."""
+    sc = load_scenario(name)
+    for strat, wants in (("reciprocator", True), ("hardliner", True), ("conceder", False)):
+        game = play_bot_game(sc, 2, _all(strat, sc))
+        conditioned = [ag for ag in game.state.agreements.values() if ag.conditions]
+        assert bool(conditioned) is wants, strat
+        for ag in conditioned:
+            terms = {t.id: t for t in ag.terms}
+            for c in ag.conditions:
+                assert terms[c.term].giver != terms[c.requires].giver
+
+
+def test_a_new_government_re_ratifies_in_real_bot_games() -> None:
+    """Bilateral, reciprocators: governments fall under the price of visas at home, and
+    their successors ratify what was signed (89 of 100 audited games)."""
+    sc = load_scenario("bilateral")
+    ratified = 0
+    for seed in range(1, 6):
+        game = play_bot_game(sc, seed, _all(RECIPROCATORS, sc))
+        falls = [f for rec in game.state.history for f in rec.fallen]
+        ratify = [a for *_x, a in game.performed if isinstance(a, A.Ratify)]
+        assert len(ratify) <= len(falls) * len(game.state.agreements)
+        ratified += len(ratify)
+    assert ratified > 0
+
+
+def test_with_host_origin_terms_the_refugee_compacts_bots_offer_packages_for_three() -> None:
+    """The refugee compact's file declares no term between the host and the origin, so
+    its bots can only negotiate in pairs; given one (the full table's permits for the
+    origin's refugees), they offer packages for three."""
+    sc = load_scenario("refugee_compact")
+    assert not any(len(i) for i in [public_rules(sc).deals.get(("hostland", "eastland"), ())])
+    data = sc.model_dump(mode="json")
+    data["deal_levels"].append(
+        {
+            "type": "refugee_work_permits",
+            "giver": "transit",
+            "receiver": "origin",
+            "levels": [60000, 200000],
+        }
+    )
+    from game_rules.scenario import Scenario
+
+    wider = Scenario.model_validate(data)
+    offered = [
+        a
+        for name in ("conceder", "reciprocator")
+        for *_x, a in play_bot_game(wider, 1, _all(name, wider)).performed
+        if isinstance(a, A.Propose) and len(a.parties) == 3
+    ]
+    assert offered
