@@ -169,6 +169,8 @@ class GoalResult:
     id: str
     verdict: Verdict
     detail: str
+    sets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Per team, each opponent set's verdict with its sample sizes (`SetVerdict.to_json`)."""
 
     @property
     def passed(self) -> bool:
@@ -181,6 +183,87 @@ def _verdict(ok: bool) -> Verdict:
 
 NARROW_ZONE_SHARE = 0.10
 """At most this share of the deal space may be feasible (FACTS.md: narrow, not empty)."""
+BELOW_BATNA_SHARE = 0.10
+"""At least this share of bot games leave some team below its BATNA (issue 8): a zone of
+agreement is something to find, not something every signature lands in."""
+MIN_GAMES = 5
+"""Games a strategy must have played against one set of opponents before that set is
+compared at all. Within a set a team's score spreads by 2-6 points from game to game
+(event draws, the strategies' noise), as much as strategies differ: a set with one or two
+games a strategy (the full table at 1,000 games: 729 assignments) says nothing. Fewer:
+the set is `unmeasured`, and a goal that needs it is unproven."""
+CLEAR_SE = 2.0
+"""A lead is reported as clear when it exceeds this many standard errors of the
+difference of the two means (about 95 %). Verdicts count leads on the means (the goals'
+definition); how many of them are clear is shown beside, so that a reader sees how much
+of a verdict rests on noise."""
+
+
+@dataclass(frozen=True)
+class SetVerdict:
+    """One team's strategies against one set of opponents."""
+
+    opponents: tuple[str, ...]
+    games: dict[str, int]
+    means: dict[str, float]
+    ses: dict[str, float]
+    """Standard error of each mean (sample standard deviation over the square root of n)."""
+
+    @property
+    def measured(self) -> bool:
+        return all(n >= MIN_GAMES for n in self.games.values())
+
+    def lead(self, a: str, b: str) -> tuple[float, float]:
+        """Mean of `a` minus mean of `b`, and the standard error of that difference."""
+        return self.means[a] - self.means[b], math.hypot(self.ses[a], self.ses[b])
+
+    def leader(self) -> tuple[str | None, bool]:
+        """The strategy with the strictly highest mean (None on a tie), and whether its
+        lead over the runner-up is clear (more than CLEAR_SE standard errors)."""
+        ranked = sorted(self.means, key=lambda s: self.means[s], reverse=True)
+        if len(ranked) < 2 or self.means[ranked[0]] == self.means[ranked[1]]:
+            return None, False
+        margin, se = self.lead(ranked[0], ranked[1])
+        return ranked[0], margin > CLEAR_SE * se
+
+    def to_json(self) -> dict[str, Any]:
+        leader, clear = self.leader() if self.measured else (None, False)
+        return {
+            "opponents": list(self.opponents),
+            "games": dict(self.games),
+            "means": {s: round(v, 2) for s, v in self.means.items()},
+            "measured": self.measured,
+            "best": leader,
+            "clear": clear,
+        }
+
+
+def opponent_sets(
+    records: list[GameRecord], teams: list[str], team: str, strategies: Sequence[str]
+) -> list[SetVerdict]:
+    """Every set of opponents' strategies `team` can meet (played or not), with the
+    games, mean scores and their standard errors of each of `strategies` against it."""
+    groups = _by_opponents(records, teams, team)
+    out: list[SetVerdict] = []
+    for key in itertools.product(STRATEGY_NAMES, repeat=len(teams) - 1):
+        g = groups.get(key, {})
+        games: dict[str, int] = {}
+        means: dict[str, float] = {}
+        ses: dict[str, float] = {}
+        for strat in strategies:
+            xs = [r.scores[team] for r in g.get(strat, [])]
+            games[strat] = len(xs)
+            if xs:
+                means[strat] = statistics.fmean(xs)
+                ses[strat] = statistics.stdev(xs) / math.sqrt(len(xs)) if len(xs) > 1 else math.inf
+        out.append(SetVerdict(key, games, means, ses))
+    return out
+
+
+def _cells(sets: list[SetVerdict]) -> str:
+    """The range of games a cell (strategy x opponent set) has, for a goal's detail."""
+    counts = [n for v in sets for n in v.games.values()]
+    return f"{min(counts)}-{max(counts)}" if counts else "0"
 
 
 def check_goals(
@@ -222,24 +305,41 @@ def check_goals(
 
 
 def _zone_of_agreement(records: list[GameRecord], teams: list[str]) -> GoalResult:
+    """Cooperative bots (conceders and reciprocators in every seat) gain over their
+    BATNAs, every team clearly; and some games (at least BELOW_BATNA_SHARE) leave a team
+    below its BATNA. Unproven while a cooperative pairing has fewer than MIN_GAMES games
+    or a gain is within the noise."""
     coop = [r for r in records if all(s in COOPERATIVE for s in r.strategies.values())]
-    seen = {tuple(r.strategies[t] for t in teams) for r in coop}
-    need = len(COOPERATIVE) ** len(teams)
-    if len(seen) < need:
+    counts: dict[tuple[str, ...], int] = dict.fromkeys(
+        itertools.product(COOPERATIVE, repeat=len(teams)), 0
+    )
+    for r in coop:
+        counts[tuple(r.strategies[t] for t in teams)] += 1
+    short = sum(1 for n in counts.values() if n < MIN_GAMES)
+    if short:
         return GoalResult(
             "zone_of_agreement",
             "unproven",
-            f"cooperative bots in every seat met in {len(seen)} of their {need} pairings: "
-            f"play more games",
+            f"{short} of the {len(counts)} pairings of cooperative bots have fewer than "
+            f"{MIN_GAMES} games ({min(counts.values())}-{max(counts.values())} each): "
+            f"play at least {MIN_GAMES * len(STRATEGY_NAMES) ** len(teams):,} games",
         )
-    gains = {t: statistics.fmean(r.scores[t] - r.batna[t] for r in coop) for t in teams}
+    gains = {t: [r.scores[t] - r.batna[t] for r in coop] for t in teams}
+    mean = {t: statistics.fmean(g) for t, g in gains.items()}
+    se = {t: statistics.stdev(g) / math.sqrt(len(g)) for t, g in gains.items()}
     below = sum(1 for r in records if any(r.scores[t] < r.batna[t] for t in teams))
+    share = below / len(records)
+    unclear = [t for t in teams if abs(mean[t]) < CLEAR_SE * se[t]]
+    ok = all(g > 0 for g in mean.values()) and share >= BELOW_BATNA_SHARE
     return GoalResult(
         "zone_of_agreement",
-        _verdict(all(g > 0 for g in gains.values())),
-        f"with cooperative bots ({len(coop)} games) mean gain per team: "
-        + ", ".join(f"{t} {g:+.1f}" for t, g in gains.items())
-        + f"; {below / len(records):.0%} of all games leave some team below its BATNA",
+        _verdict(ok),
+        f"with cooperative bots ({len(coop)} games, {min(counts.values())}-"
+        f"{max(counts.values())} a pairing) mean gain per team: "
+        + ", ".join(f"{t} {mean[t]:+.1f} ± {se[t]:.1f}" for t in teams)
+        + (f" (within the noise: {', '.join(unclear)})" if unclear else "")
+        + f"; {share:.0%} of all games leave some team below its BATNA (must be at least "
+        f"{BELOW_BATNA_SHARE:.0%})",
     )
 
 
@@ -254,112 +354,133 @@ def _by_opponents(
     return out
 
 
-def _opponent_sets(teams: list[str]) -> int:
-    return len(STRATEGY_NAMES) ** (len(teams) - 1)
-
-
 def _pressure_does_not_pay(
     scenario: Scenario, records: list[GameRecord], teams: list[str]
 ) -> GoalResult:
     """Every team with a coercive tool scores less as a hardliner than as a reciprocator
-    against every set of opponents (its gain over its BATNA is shown beside)."""
+    against every set of opponents (its gain over its BATNA is shown beside).
+
+    Fails on a measured set (MIN_GAMES of each) where the hardliner's mean is at least
+    the reciprocator's; passes when every set is measured and it is behind in each;
+    otherwise unproven (some set unmeasured)."""
     coercers = [t.id for t in scenario.teams if t.coercive_tools]
     if not coercers:
         return GoalResult(
             "pressure_does_not_pay", "pass", "no coercion: no team has a coercive tool"
         )
     parts: list[str] = []
-    missing: list[str] = []
-    ok = True
+    per_team: dict[str, list[dict[str, Any]]] = {}
+    failed = unmeasured = False
     for team in coercers:
-        groups = _by_opponents(records, teams, team)
-        compared = [g for g in groups.values() if "hardliner" in g and "reciprocator" in g]
-        if len(compared) < _opponent_sets(teams):
-            missing.append(f"{team} ({len(compared)} of {_opponent_sets(teams)} opponent sets)")
-            continue
-        wins = 0
-        hard_score, recip_score, hard_gain, recip_gain = [], [], [], []
-        for g in compared:
-            h = statistics.fmean(r.scores[team] for r in g["hardliner"])
-            rc = statistics.fmean(r.scores[team] for r in g["reciprocator"])
-            wins += h >= rc
-            hard_score.append(h)
-            recip_score.append(rc)
-            hard_gain.append(
-                statistics.fmean(r.scores[team] - r.batna[team] for r in g["hardliner"])
+        sets = opponent_sets(records, teams, team, ("hardliner", "reciprocator"))
+        per_team[team] = [v.to_json() for v in sets]
+        measured = [v for v in sets if v.measured]
+        as_good = clearly = 0
+        for v in measured:
+            margin, se = v.lead("hardliner", "reciprocator")
+            if margin >= 0:
+                as_good += 1
+                clearly += margin >= CLEAR_SE * se
+        failed = failed or as_good > 0
+        unmeasured = unmeasured or len(measured) < len(sets)
+        hard = [r for r in records if r.strategies[team] == "hardliner"]
+        recip = [r for r in records if r.strategies[team] == "reciprocator"]
+
+        def mean(rs: list[GameRecord], gain: bool, team: str = team) -> float:
+            return (
+                statistics.fmean(r.scores[team] - (r.batna[team] if gain else 0) for r in rs)
+                if rs
+                else math.nan
             )
-            recip_gain.append(
-                statistics.fmean(r.scores[team] - r.batna[team] for r in g["reciprocator"])
-            )
-        ok = ok and wins == 0
+
         parts.append(
-            f"{team}: hardliner score {statistics.fmean(hard_score):.1f} vs reciprocator "
-            f"{statistics.fmean(recip_score):.1f}, at least as good in {wins} of "
-            f"{len(compared)} opponent sets (gain {statistics.fmean(hard_gain):+.1f} vs "
-            f"{statistics.fmean(recip_gain):+.1f})"
+            f"{team}: hardliner score {mean(hard, False):.1f} vs reciprocator "
+            f"{mean(recip, False):.1f}, at least as good in {as_good} of {len(measured)} "
+            f"measured opponent sets (clearly in {clearly}; {len(measured)} of {len(sets)} "
+            f"measured, {_cells(sets)} games a cell; gain {mean(hard, True):+.1f} vs "
+            f"{mean(recip, True):+.1f})"
         )
-    if missing:
-        return GoalResult(
-            "pressure_does_not_pay",
-            "unproven",
-            "hardliner and reciprocator not both played against every set of opponents: "
-            + ", ".join(missing)
-            + (f"; {'; '.join(parts)}" if parts else ""),
-        )
-    return GoalResult("pressure_does_not_pay", _verdict(ok), "; ".join(parts))
+    verdict: Verdict = "fail" if failed else "unproven" if unmeasured else "pass"
+    note = (
+        f"; a set counts with at least {MIN_GAMES} games of each strategy: play at least "
+        f"{MIN_GAMES * len(STRATEGY_NAMES) ** len(teams):,} games"
+        if verdict == "unproven"
+        else ""
+    )
+    return GoalResult("pressure_does_not_pay", verdict, "; ".join(parts) + note, per_team)
 
 
 def dominant_strategies(
     records: list[GameRecord], teams: list[str]
 ) -> tuple[list[tuple[str, str, int, int]], list[str]]:
-    """(team, strategy, opponent sets it is best in, all opponent sets) for every strategy
-    that scores strictly best in more than half of its team's opponent sets; and the
-    teams whose sample lacks some opponent set, or some strategy in one."""
+    """(team, strategy, measured opponent sets it is best in, all opponent sets) for
+    every strategy that scores strictly best in more than half of its team's opponent
+    sets; and the teams whose sample leaves some opponent set unmeasured (MIN_GAMES)."""
     found: list[tuple[str, str, int, int]] = []
     incomplete: list[str] = []
-    need = _opponent_sets(teams)
     for team in teams:
-        groups = _by_opponents(records, teams, team)
-        complete = [g for g in groups.values() if all(s in g for s in STRATEGY_NAMES)]
-        best: dict[str, int] = dict.fromkeys(STRATEGY_NAMES, 0)
-        for g in complete:
-            means = {s: statistics.fmean(r.scores[team] for r in g[s]) for s in STRATEGY_NAMES}
-            top = max(means.values())
-            leaders = [s for s, v in means.items() if v == top]
-            if len(leaders) == 1:
-                best[leaders[0]] += 1
-        # Best in more than half of all the opponent sets: proven even if some are missing.
+        sets = opponent_sets(records, teams, team, STRATEGY_NAMES)
+        best = dict.fromkeys(STRATEGY_NAMES, 0)
+        for v in sets:
+            if v.measured:
+                leader, _clear = v.leader()
+                if leader is not None:
+                    best[leader] += 1
         for strat, n in best.items():
-            if n * 2 > need:
-                found.append((team, strat, n, need))
-        if len(complete) < need:
-            incomplete.append(f"{team} ({len(complete)} of {need} opponent sets)")
+            if n * 2 > len(sets):
+                found.append((team, strat, n, len(sets)))
+        measured = sum(1 for v in sets if v.measured)
+        if measured < len(sets):
+            incomplete.append(f"{team} ({measured} of {len(sets)} opponent sets)")
     return found, incomplete
 
 
 def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalResult:
-    dominant, incomplete = dominant_strategies(records, teams)
+    """No strategy is best in more than half of a team's opponent sets. Fails when one
+    leads in more than half of them among the measured (MIN_GAMES) sets, whatever the
+    others would show; passes when every set is measured and none does; otherwise
+    unproven."""
+    parts: list[str] = []
+    per_team: dict[str, list[dict[str, Any]]] = {}
+    dominant: list[str] = []
+    unmeasured = False
+    for team in teams:
+        sets = opponent_sets(records, teams, team, STRATEGY_NAMES)
+        per_team[team] = [v.to_json() for v in sets]
+        measured = [v for v in sets if v.measured]
+        unmeasured = unmeasured or len(measured) < len(sets)
+        leads = dict.fromkeys(STRATEGY_NAMES, 0)
+        clear = dict.fromkeys(STRATEGY_NAMES, 0)
+        for v in measured:
+            leader, is_clear = v.leader()
+            if leader is not None:
+                leads[leader] += 1
+                clear[leader] += is_clear
+        half = len(sets) / 2
+        for strat in STRATEGY_NAMES:
+            if leads[strat] > half:
+                dominant.append(
+                    f"{team}={strat} ({leads[strat]} of {len(sets)}, {clear[strat]} clearly)"
+                )
+        parts.append(
+            f"{team}: best in "
+            + ", ".join(f"{s} {leads[s]} ({clear[s]} clearly)" for s in STRATEGY_NAMES)
+            + f" of {len(measured)} measured of {len(sets)} opponent sets ({_cells(sets)} "
+            "games a cell)"
+        )
     if dominant:
-        # A strategy best in most opponent sets already seen fails, whatever is missing.
-        return GoalResult(
-            "no_dominant_strategy",
-            "fail",
-            "dominant (best in more than half of the opponent sets): "
-            + ", ".join(f"{t}={s} ({n} of {k})" for t, s, n, k in dominant),
+        verdict: Verdict = "fail"
+        head = "dominant (best in more than half of the opponent sets): " + ", ".join(dominant)
+    elif unmeasured:
+        verdict = "unproven"
+        head = (
+            f"some opponent sets have fewer than {MIN_GAMES} games of a strategy: play at "
+            f"least {MIN_GAMES * len(STRATEGY_NAMES) ** len(teams):,} games"
         )
-    if incomplete:
-        return GoalResult(
-            "no_dominant_strategy",
-            "unproven",
-            "every strategy must meet every set of opponents: missing for "
-            + ", ".join(incomplete)
-            + f"; play at least {len(STRATEGY_NAMES) ** len(teams):,} games",
-        )
-    return GoalResult(
-        "no_dominant_strategy",
-        "pass",
-        "no strategy scores best in more than half of the opponent sets for any team",
-    )
+    else:
+        verdict = "pass"
+        head = "no strategy scores best in more than half of the opponent sets for any team"
+    return GoalResult("no_dominant_strategy", verdict, head + "; " + "; ".join(parts), per_team)
 
 
 def narrow_zone(zone: Sequence[DealSpaceReport] | None) -> GoalResult:

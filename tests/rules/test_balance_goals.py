@@ -13,7 +13,13 @@ from types import SimpleNamespace
 import yaml
 from typer.testing import CliRunner
 
-from game_rules.balance import STRATEGY_NAMES, GameRecord, check_goals, narrow_zone
+from game_rules.balance import (
+    MIN_GAMES,
+    STRATEGY_NAMES,
+    GameRecord,
+    check_goals,
+    narrow_zone,
+)
 from game_rules.cli import app
 from game_rules.dealspace import DealSpace, DealValue, Issue, summarise
 from game_rules.library import load_scenario
@@ -26,19 +32,25 @@ Score = Callable[[str, dict[str, str]], float]
 
 
 def records(
-    score: Score, batna: float = 50.0, drop: tuple[str, ...] | None = None
+    score: Score,
+    batna: float = 50.0,
+    drop: tuple[str, ...] | None = None,
+    copies: int = MIN_GAMES,
 ) -> list[GameRecord]:
-    """One game per pairing (but the pairing `drop`); `score(team, strategies)`."""
+    """`copies` games per pairing (but the pairing `drop`); `score(team, strategies)`,
+    spread by ±0.2 from game to game so that every mean has a standard error."""
     out = []
-    for n, pairing in enumerate(itertools.product(STRATEGY_NAMES, repeat=len(TEAMS))):
+    pairings = itertools.product(STRATEGY_NAMES, repeat=len(TEAMS))
+    for n, (pairing, k) in enumerate(itertools.product(pairings, range(copies))):
         if pairing == drop:
             continue
         strategies = dict(zip(TEAMS, pairing, strict=True))
+        jitter = 0.1 * (k % 5 - 2)
         out.append(
             GameRecord(
                 seed=n,
                 strategies=strategies,
-                scores={t: score(t, strategies) for t in TEAMS},
+                scores={t: score(t, strategies) + jitter for t in TEAMS},
                 batna={t: batna for t in TEAMS},
                 agreements=dict.fromkeys(TEAMS, 1),
                 compliance=dict.fromkeys(TEAMS, 100.0),
@@ -81,19 +93,49 @@ def test_pressure_is_judged_on_score_not_on_gain() -> None:
             if r.strategies[t] == "hardliner":
                 r.batna[t] = 54.0
     verdict, detail = goal(recs, "pressure_does_not_pay")
-    assert verdict == "fail" and "(gain +1.0 vs +2.0)" in detail
+    assert verdict == "fail" and "gain +1.0 vs +2.0)" in detail
 
 
 def test_pressure_is_unproven_when_an_opponent_set_is_missing() -> None:
     recs = records(lambda t, s: BASE[s[t]], drop=("hardliner", "conceder", "conceder"))
     verdict, detail = goal(recs, "pressure_does_not_pay")
-    assert verdict == "unproven" and "union (8 of 9 opponent sets)" in detail
+    assert verdict == "unproven" and "8 of 9 measured" in detail
+    assert f"play at least {MIN_GAMES * 27} games" in detail
+
+
+def test_a_set_with_too_few_games_is_not_measured_and_proves_nothing() -> None:
+    """One game a cell: every set is there, none is measured; pass becomes unproven for
+    both goals that compare strategies per set, and the zone of agreement too."""
+    few = records(lambda t, s: BASE[s[t]], copies=MIN_GAMES - 1)
+    for gid in ("pressure_does_not_pay", "zone_of_agreement"):
+        verdict, detail = goal(few, gid)
+        assert verdict == "unproven", (gid, detail)
+    flat = records(lambda t, s: 50.0 + 0.1 * (s[t] == "hardliner"), copies=MIN_GAMES - 1)
+    verdict, detail = goal(flat, "no_dominant_strategy")
+    assert verdict == "unproven" and "fewer than 5 games" in detail
+    # With enough games the same scores are judged.
+    assert goal(records(lambda t, s: BASE[s[t]]), "pressure_does_not_pay")[0] == "pass"
+
+
+def test_each_opponent_set_is_reported_with_its_sample() -> None:
+    recs = records(lambda t, s: BASE[s[t]], drop=("hardliner", "conceder", "conceder"))
+    (g,) = [g for g in check_goals(MED, recs, 0.9) if g.id == "no_dominant_strategy"]
+    union = g.sets["union"]
+    assert len(union) == 9 and {tuple(v["opponents"]) for v in union} == set(
+        itertools.product(STRATEGY_NAMES, repeat=2)
+    )
+    short = next(v for v in union if v["opponents"] == ["conceder", "conceder"])
+    assert short["games"] == {"conceder": 5, "hardliner": 0, "reciprocator": 5}
+    assert not short["measured"] and short["best"] is None
+    full = next(v for v in union if v["opponents"] == ["hardliner", "hardliner"])
+    assert full["measured"] and full["best"] == "reciprocator" and full["clear"]
+    json.dumps(g.sets)  # goes into `compact balance --json` as it is
 
 
 def test_a_strategy_best_in_more_than_half_of_the_opponent_sets_is_dominant() -> None:
     # Reciprocator best everywhere for every team: dominant.
     verdict, detail = goal(records(lambda t, s: BASE[s[t]]), "no_dominant_strategy")
-    assert verdict == "fail" and "union=reciprocator (9 of 9)" in detail
+    assert verdict == "fail" and "union=reciprocator (9 of 9, 9 clearly)" in detail
 
     def best_in(sets: int) -> Score:
         """Union's hardliner is best in the first `sets` opponent sets, else a tie."""
@@ -108,7 +150,8 @@ def test_a_strategy_best_in_more_than_half_of_the_opponent_sets_is_dominant() ->
         return score
 
     verdict, detail = goal(records(best_in(5)), "no_dominant_strategy")
-    assert verdict == "fail" and detail.endswith("union=hardliner (5 of 9)")
+    assert verdict == "fail"
+    assert "than half of the opponent sets): union=hardliner (5 of 9, 5 clearly);" in detail
     # Best in 4 of 9: not more than half. Old rule needed all 9; 6 of 9 used to pass.
     assert goal(records(best_in(4)), "no_dominant_strategy")[0] == "pass"
 
@@ -118,10 +161,37 @@ def test_no_dominant_strategy_is_unproven_when_pairings_are_missing() -> None:
         return 50.0
 
     verdict, detail = goal(records(flat, drop=("conceder",) * 3), "no_dominant_strategy")
-    assert verdict == "unproven" and "play at least 27 games" in detail
+    assert verdict == "unproven" and f"play at least {MIN_GAMES * 27} games" in detail
     # A sample without a game of cooperative bots in every seat proves no zone either.
     hard = [r for r in records(flat) if r.strategies["union"] == "hardliner"]
     assert goal(hard, "zone_of_agreement")[0] == "unproven"
+
+
+def test_a_lead_within_the_noise_is_counted_and_said_to_be_unclear() -> None:
+    """Means decide (the goal's definition); the report says how many leads are clear."""
+    noisy = records(lambda t, s: BASE[s[t]] / 100 + 50.0)  # leads of 0.02, spread of 0.14
+    verdict, detail = goal(noisy, "no_dominant_strategy")
+    assert verdict == "fail" and "union=reciprocator (9 of 9, 0 clearly)" in detail
+    clear = records(lambda t, s: BASE[s[t]])
+    assert "union=reciprocator (9 of 9, 9 clearly)" in goal(clear, "no_dominant_strategy")[1]
+
+
+def test_the_zone_of_agreement_needs_gains_and_some_games_below_a_batna() -> None:
+    gaining = records(lambda t, s: 52.0, batna=50.0)
+    verdict, detail = goal(gaining, "zone_of_agreement")
+    # Every game above every BATNA: a zone nobody can miss is no negotiation.
+    assert verdict == "fail" and "0% of all games leave some team below its BATNA" in detail
+
+    def some_below(t: str, s: dict[str, str]) -> float:
+        return 45.0 if "hardliner" in s.values() and t == "sahelia" else 52.0
+
+    verdict, detail = goal(records(some_below), "zone_of_agreement")
+    assert verdict == "pass" and "union +2.0" in detail, detail
+
+    def coastland_loses(t: str, s: dict[str, str]) -> float:
+        return 49.0 if t == "coastland" else some_below(t, s)
+
+    assert goal(records(coastland_loses), "zone_of_agreement")[0] == "fail"
 
 
 def zone_report(gains: list[tuple[float, float]]) -> object:
@@ -174,7 +244,8 @@ def test_the_balance_command_shows_the_zone_and_refuses_an_unproven_goal(tmp_pat
     # Three games cannot meet the nine pairings of two teams: unproven, never a pass.
     assert result.exit_code == 1, result.output
     assert "[UNPROVEN] no_dominant_strategy" in result.stdout
-    assert "[UNPROVEN] zone_of_agreement: cooperative bots in every seat met in" in result.stdout
+    assert "[UNPROVEN] zone_of_agreement: " in result.stdout
+    assert "pairings of cooperative bots have fewer than 5 games" in result.stdout
     assert "alpland+marenia" in result.stdout and "3 deals, feasible" in result.stdout
     assert "] narrow_zone: " in result.stdout
     doc = json.loads(out.read_text(encoding="utf-8"))
