@@ -177,7 +177,14 @@ async def _close_at_expiry(ws: WebSocket, conn: Connection, expires_at: float) -
     conn.closed.set()
 
 
-def welcome(room: GameRoom, who: Principal, key: str, last_seq: int | None, hb: float) -> str:
+def welcome(
+    room: GameRoom,
+    who: Principal,
+    key: str,
+    last_seq: int | None,
+    hb: float,
+    extra: dict[str, Any] | None = None,
+) -> str:
     """The first message of every live connection (websocket or events)."""
     return json.dumps(
         {
@@ -189,6 +196,7 @@ def welcome(room: GameRoom, who: Principal, key: str, last_seq: int | None, hb: 
             "last_seq": last_seq,
             "seq": room.seq,
             "heartbeat": hb,
+            **(extra or {}),
         }
     )
 

@@ -219,3 +219,89 @@ async def test_static_files_are_versioned_and_cached_for_good(browsers, server) 
         plain = await http.get(urls[0].partition("?")[0])
         old = await http.get(urls[0].partition("?")[0] + "?v=000000000000")
         assert plain.headers["cache-control"] == old.headers["cache-control"] == "no-cache"
+
+
+async def test_presence_follows_an_event_stream_as_it_follows_a_websocket(
+    start_server: Callable[..., Any],
+) -> None:
+    # A heartbeat longer than the test: the stream's ping never writes, so only the stream
+    # opening and closing can move the console's presence.
+    server: LiveServer = await start_server(ws_heartbeat_seconds=60)
+    made: list[Browser] = []
+
+    def make() -> Browser:
+        made.append(server.browser())
+        return made[-1]
+
+    def online(m: dict[str, Any], player: str | None, count: int) -> bool:
+        if m.get("type") != "presence":
+            return False
+        seats = [p for team in m["teams"].values() for p in team]
+        return any(p["id"] == player and p["online"] == count for p in seats)
+
+    try:
+        table = await seat_table(make)
+        union = table.teams["union"]
+        console = await table.facilitator.open_tab()
+        await console.until(lambda m: m["type"] == "view")
+        url = f"/sse/games/{union.game_id}?format=html&token={union.token}"
+        async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as http:
+            stream = events(http, url)
+            await anext(stream)  # the welcome
+            await console.until(lambda m: online(m, union.player_id, 1))
+            assert server.hall.hub.online(union.game_id).get(union.player_id) == 1
+            console.messages.clear()
+            await stream.aclose()  # the page closed: the console sees it without a write
+            await console.until(lambda m: online(m, union.player_id, 0))
+        assert union.player_id not in server.hall.hub.online(union.game_id)
+    finally:
+        for b in made:
+            await b.close()
+
+
+async def test_an_event_stream_whose_page_stops_beating_is_closed_and_leaves_presence(
+    start_server: Callable[..., Any],
+) -> None:
+    server: LiveServer = await start_server(ws_heartbeat_seconds=0.2)
+    made: list[Browser] = []
+
+    def make() -> Browser:
+        made.append(server.browser())
+        return made[-1]
+
+    try:
+        table = await seat_table(make)
+        union, sahelia = table.teams["union"], table.teams["sahelia"]
+        async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as http:
+            # A script's stream that never beats is not held to it (as on the websocket).
+            quiet = events(http, f"/sse/games/{sahelia.game_id}?token={sahelia.token}")
+            assert json.loads((await anext(quiet))[1])["type"] == "welcome"
+            stream = events(http, f"/sse/games/{union.game_id}?token={union.token}")
+            hello = json.loads((await anext(stream))[1])
+            assert hello["beat"].startswith(f"/sse/games/{union.game_id}/streams/")
+            # Another seat's token does not keep this stream alive.
+            wrong = await http.post(hello["beat"], headers=sahelia.auth)
+            assert wrong.status_code == 404
+            r = await http.post(hello["beat"], headers=union.auth)
+            assert r.status_code == 204
+            assert server.hall.hub.online(union.game_id).get(union.player_id) == 1
+            # Silent from now on (the page's network froze): the stream ends, presence goes.
+            async with asyncio.timeout(WAIT):
+                async for kind, data in stream:
+                    if kind == "gone":
+                        assert data == "4408"
+                        break
+            assert union.player_id not in server.hall.hub.online(union.game_id)
+            gone = await http.post(hello["beat"], headers=union.auth)
+            assert gone.status_code == 404  # the page opens a new stream
+            await union.post("/api/games/{g}/chat", {"channel": "plenary", "text": "still here"})
+            async with asyncio.timeout(WAIT):
+                async for kind, data in quiet:
+                    if kind == "message" and "still here" in data:
+                        break
+            assert server.hall.hub.online(sahelia.game_id).get(sahelia.player_id) == 1
+            await quiet.aclose()
+            await stream.aclose()
+    finally:
+        for b in made:
+            await b.close()

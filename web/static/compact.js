@@ -35,6 +35,7 @@
     state: "connecting", /* connecting | up | down | gone */
     wasDown: false,      /* say "back online" once up again */
     everUp: false,       /* has this page had a live connection yet? */
+    beat: null,          /* events: the URL the page POSTs every heartbeat (welcome) */
     wsFailures: 0,
     retries: 0,
     pending: null
@@ -91,7 +92,7 @@
     if (text.charAt(0) === "{") {
       var msg;
       try { msg = JSON.parse(text); } catch (e) { return; }
-      if (msg.type === "welcome") live.welcome = msg.seq;
+      if (msg.type === "welcome") { live.welcome = msg.seq; live.beat = msg.beat || null; }
       return;
     }
     var head = HEAD.exec(text), f = {};
@@ -161,7 +162,7 @@
     };
   }
   function start(sock) {
-    live.sock = sock; live.opened = false; live.since = Date.now(); live.welcome = null;
+    live.sock = sock; live.opened = false; live.since = Date.now(); live.welcome = null; live.beat = null;
     setState("connecting");  /* up again only once its first frame is in */
   }
   function connect() {
@@ -194,11 +195,19 @@
     restart(Math.min(15000, 250 * Math.pow(2, live.retries)) * (0.5 + Math.random() / 2));
   }
   /* The heartbeat: a websocket pings every heartbeat (the server answers, and closes a
-     socket that stops pinging); events get a ping from the server. Silent for 2.5
-     heartbeats, the connection is taken for dead and replaced at once. */
+     socket that stops pinging); events get a ping from the server, and the page beats
+     back over HTTP (the welcome's `beat`), so the server also closes a stream whose page
+     went silent and the console's presence follows. Silent for 2.5 heartbeats, the
+     connection is taken for dead and replaced at once. */
   setInterval(function () {
     if (live.mode === "ws" && live.sock && live.opened) {
       try { live.sock.send(JSON.stringify({ type: "ping" })); } catch (e) { /* closing */ }
+    }
+    if (live.mode === "sse" && live.sock && live.opened && live.beat && window.fetch) {
+      var es = live.sock;
+      fetch(live.beat, { method: "POST", credentials: "same-origin", keepalive: true })
+        .then(function (r) { if (r.status === 404 && live.sock === es) lost(0); })  /* closed there */
+        .catch(function () { /* offline: the silence check above replaces the stream */ });
     }
   }, HB);
   setInterval(function () {
