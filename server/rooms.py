@@ -33,6 +33,7 @@ log stay in the database, and the next request loads them again (snapshot + fold
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -42,23 +43,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, or_, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Engine, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from game_rules import GameState, Scenario, new_game
 from game_rules.actions import Actor, AdvancePhase
 from game_rules.errors import RuleError
 from server.analysis import Analyst
-from server.db import is_sqlite
+from server.db import is_database_fault, is_sqlite
 from server.debriefs import HallDebriefs
-from server.errors import ApiError, Conflict, not_found
+from server.errors import ApiError, Conflict, DatabaseUnavailable, not_found
 from server.instances import HallInstances, in_thread
 from server.limits import SeatLimiter
 from server.live import Connection, Hub, encode
 from server.models import ActionRecord, Game, Snapshot
-from server.notify import NOTIFY_SQL, notice
-from server.records import entry_of, record_of, stamp, unix, write_indexes
+from server.notify import notice
+from server.records import SNAPSHOTS, entry_of, record_of, snapshot_row, stamp, unix, write_of
 from server.room import (
     Check,
     GameRoom,
@@ -70,6 +71,7 @@ from server.room import (
     token_hash,
 )
 from server.settings import Settings
+from server.store import GroupWriter, SeqTaken, Write, notify_statement
 
 log = logging.getLogger("compact.rooms")
 
@@ -118,6 +120,8 @@ class GameHall(HallInstances, HallDebriefs):
         self.engine = engine
         self.settings = settings
         self.hub = hub
+        self.writer = GroupWriter(engine)
+        """every commit's write goes through it (server.store: group commit)"""
         self.rooms: dict[str, GameRoom] = {}
         self.seat_limits = SeatLimiter(
             {"chat": settings.chat_per_minute, "action": settings.actions_per_minute},
@@ -389,9 +393,10 @@ class GameHall(HallInstances, HallDebriefs):
                 online = self.hub.online(game_id)
                 before = room.seq
                 try:
-                    outcome, documents = await in_thread(
+                    outcome, written, documents = await in_thread(
                         self._commit_in_thread, room, check, seen_seq, wanted, online
                     )
+                    await self._durable(room, written)
                     break
                 except SeqTaken:
                     # Another instance appended this seq first: back to the room as it was
@@ -409,6 +414,27 @@ class GameHall(HallInstances, HallDebriefs):
         self._notify(room)
         return outcome
 
+    async def _durable(self, room: GameRoom, written: concurrent.futures.Future[None]) -> None:
+        """Wait, holding the game's lock, until the group writer has made the entry durable.
+        If it failed, memory is ahead of the database: the room is rebuilt from it."""
+        waiting = asyncio.wrap_future(written)
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # The caller went away: the lock is still not released before the write ends,
+            # so the game's next entry never overtakes this one.
+            with contextlib.suppress(BaseException):
+                await asyncio.wait([waiting])
+            if not written.done() or written.exception() is not None:
+                room.broken = True
+            raise
+        except BaseException as exc:
+            room.broken = True
+            if is_database_fault(exc):
+                log.warning("the database failed: %s", str(exc).splitlines()[0][:300])
+                raise DatabaseUnavailable() from exc
+            raise
+
     def _notify(self, room: GameRoom) -> None:
         if self.shared and not self.drives(room.id) and self._needs_driver(room):
             self._wake()  # the maintenance tick tries to take its lease now
@@ -425,7 +451,9 @@ class GameHall(HallInstances, HallDebriefs):
         seen_seq: int | None,
         wanted: dict[str, set[str]],
         online: dict[str, int],
-    ) -> tuple[Outcome, dict[str, dict[str, Any]]]:
+    ) -> tuple[Outcome, concurrent.futures.Future[None], dict[str, dict[str, Any]]]:
+        """Check and fold the entry, hand its rows to the group writer, and build the
+        screens while the writer makes it durable (they are sent only once it is)."""
         now = unix(stamp(time.time()))  # the time the log keeps, to the microsecond
         timer_before = (room.deadline, room.paused_remaining)
         try:
@@ -449,11 +477,11 @@ class GameHall(HallInstances, HallDebriefs):
         try:
             if self.before_commit is not None:
                 self.before_commit(room, entry)
-            self._persist(room, entry, timer_before)
+            written = self.writer.submit(self._write_of(room, entry, timer_before))
         except BaseException:
             room.broken = True  # memory is ahead of the database: rebuild from it
             raise
-        return Outcome(entry.seq, entry, notices), self._documents(room, wanted, online)
+        return Outcome(entry.seq, entry, notices), written, self._documents(room, wanted, online)
 
     def _documents(
         self, room: GameRoom, wanted: dict[str, set[str]], online: dict[str, int]
@@ -477,54 +505,25 @@ class GameHall(HallInstances, HallDebriefs):
         encoded = await _encode(documents, wanted, context)
         self.hub.publish(room.id, encoded, seq=seq)
 
-    def _persist(
+    def _write_of(
         self, room: GameRoom, entry: LogEntry, timer_before: tuple[float | None, ...]
-    ) -> None:
-        for attempt in (1, 2):
-            try:
-                self._write(room, entry, timer_before)
-                return
-            except DBAPIError as exc:
-                # A connection thrown away for a fault (read-only, closed): once more on a
-                # fresh one, so the first write after the database recovers succeeds.
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-
-    def _write(
-        self, room: GameRoom, entry: LogEntry, timer_before: tuple[float | None, ...]
-    ) -> None:
-        try:
-            with Session(self.engine) as s:
-                s.add(record_of(room.id, entry))
-                write_indexes(s, room, entry)
-                if (room.deadline, room.paused_remaining) != timer_before:
-                    s.exec(
-                        update(Game)
-                        .where(col(Game.id) == room.id)
-                        .values(
-                            phase_deadline=room.deadline, paused_remaining=room.paused_remaining
-                        )
-                    )
-                if self.shared:
-                    s.connection().execute(
-                        text(NOTIFY_SQL), {"payload": notice(room.id, entry.seq)}
-                    )
-                if entry.seq % self.settings.snapshot_every == 0:
-                    s.add(
-                        Snapshot(
-                            game_id=room.id,
-                            seq=entry.seq,
-                            state=room.state.snapshot(),
-                            room=room.snapshot(),
-                        )
-                    )
-                s.commit()
-        except IntegrityError as exc:
-            words = str(exc.orig)
-            if "uq_actions_game_seq" in words or "actions.game_id, actions.seq" in words:
-                # Another server instance appended this seq first (UNIQUE(game_id, seq)).
-                raise SeqTaken("another action was recorded first: reload and try again") from exc
-            raise Conflict("another action was recorded first: reload and try again") from exc
+    ) -> Write:
+        """Everything the entry's transaction holds: its log row and indexes, the game's
+        deadline if the entry moved it, the notice to other instances, a snapshot every
+        `snapshot_every` entries."""
+        write = write_of(room, entry)
+        if entry.seq % self.settings.snapshot_every == 0:
+            write.inserts.append((SNAPSHOTS, snapshot_row(room, entry.at)))
+        if (room.deadline, room.paused_remaining) != timer_before:
+            stmt = (
+                update(Game)
+                .where(col(Game.id) == room.id)
+                .values(phase_deadline=room.deadline, paused_remaining=room.paused_remaining)
+            )
+            write.statements.append((stmt, {}))
+        if self.shared:
+            write.statements.append(notify_statement(notice(room.id, entry.seq)))
+        return write
 
     # --- timers -----------------------------------------------------------------------
 
@@ -577,6 +576,7 @@ class GameHall(HallInstances, HallDebriefs):
             await self.listener.stop()
         if self.leases is not None:
             await self.leases.close()  # a clean stop hands its games over at once
+        await asyncio.to_thread(self.writer.close)  # what is queued is written first
 
     # --- presence ---------------------------------------------------------------------
 
@@ -646,10 +646,6 @@ async def _encode(
 
 class _Stale(Exception):
     """The timer rang for a deadline that has since changed: nothing to do."""
-
-
-class SeqTaken(Conflict):
-    """The seq this entry was to take is already in the log (another instance's)."""
 
 
 _NO_END = 2**31 - 1
