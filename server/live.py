@@ -32,18 +32,99 @@ Renderer = Callable[[dict[str, Any], str, dict[str, Any]], str]
 """
 
 
+class JsonView(str):
+    """A view's JSON text that also keeps its members encoded one by one (`parts`) and its
+    chat lines with their seqs (`lines`), so that a connection taking changes
+    (`JsonFrames`) sends only the members that differ without parsing the text again.
+    Built once per audience and update, shared by every connection of that audience."""
+
+    parts: dict[str, str]
+    lines: list[tuple[int, str]] | None
+
+
 def render_json(document: dict[str, Any], audience_key: str, context: dict[str, Any]) -> str:
     chat = document.get("chat")
-    encoded = getattr(chat, "encoded", None)
-    if encoded is None:
+    encoded_lines = getattr(chat, "encoded_lines", None)
+    if encoded_lines is None:
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    # The chat's lines come already encoded (server.room.ChatList): only the rest is new.
-    rest = json.dumps(
-        {k: v for k, v in document.items() if k != "chat"},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return f'{rest[:-1]},"chat":{encoded()}}}'
+    # Each member encoded alone (the same bytes as one dumps of the whole), the chat's
+    # lines and the rules' view already encoded (server.room.ChatList, SharedView): the
+    # text is their join.
+    parts = {
+        k: v.encoded()
+        if hasattr(v, "encoded")  # already encoded once (server.room.SharedView)
+        else json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+        for k, v in document.items()
+        if k != "chat"
+    }
+    lines: list[tuple[int, str]] = encoded_lines()
+    parts["chat"] = "[" + ",".join(line for _seq, line in lines) + "]"
+    view = JsonView("{" + ",".join(f'"{k}":{v}' for k, v in parts.items()) + "}")
+    view.parts, view.lines = parts, lines
+    return view
+
+
+_FIXED = frozenset({"type", "game_id", "seq", "chat"})
+"""Members a changes frame carries in its own way (the head, the chat's new lines)."""
+
+
+@dataclass
+class JsonFrames:
+    """What one JSON connection that takes changes (`?changes=1`) has been sent: after its
+    first (whole) view, each view goes out as a `changes` frame with only the members that
+    differ from the last one it sent, and the chat as its new lines (docs/websocket.md,
+    "Changes only"). Like the html formats' `web.render.LiveFrames`, it compares as a frame
+    is *sent*, so a resynced connection is compared with what it really has."""
+
+    sent: dict[str, int] = field(default_factory=dict)
+    chat: list[int] = field(default_factory=list)
+    seq: int | None = None
+
+    def reset(self) -> None:
+        self.sent.clear()
+        self.chat.clear()
+        self.seq = None
+
+    def diff(self, view: JsonView) -> str:
+        parts, lines = view.parts, view.lines or []
+        seqs = [s for s, _line in lines]
+        base, self.seq = self.seq, int(parts.get("seq", "0"))
+        if base is None:
+            self.sent = {k: hash(v) for k, v in parts.items()}
+            self.chat = seqs
+            return str(view)
+        out = [f'"type":"changes","game_id":{parts.get("game_id")},"seq":{self.seq}']
+        out.append(f'"base":{base}')
+        for k, v in parts.items():
+            h = hash(v)
+            if self.sent.get(k) != h:
+                self.sent[k] = h
+                if k not in _FIXED:
+                    out.append(f'"{k}":{v}')
+        if seqs != self.chat:
+            kept = _kept(self.chat, seqs)
+            if kept is None:
+                out.append(f'"chat":{parts["chat"]}')
+            else:
+                added = ",".join(line for _s, line in lines[kept:])
+                out.append(f'"chat_kept":{kept},"chat_added":[{added}]')
+            self.chat = seqs
+        return "{" + ",".join(out) + "}"
+
+
+def _kept(old: list[int], new: list[int]) -> int | None:
+    """How many of the newest `old` lines `new` starts with (the rest of `new` are lines
+    added after them; the oldest fell off the history's window); None if the chat changed
+    any other way."""
+    if not old:
+        return 0
+    last = old[-1]
+    kept = 0
+    while kept < len(new) and new[kept] <= last:
+        kept += 1
+    if kept > len(old) or new[:kept] != old[len(old) - kept :]:
+        return None
+    return kept
 
 
 _RENDERERS: dict[str, Renderer] = {"json": render_json}

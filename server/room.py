@@ -124,6 +124,21 @@ class ChatLine:
         return line
 
 
+class SharedView(dict[str, Any]):
+    """An audience's view of the rules state (`game_rules.views.view`), kept while the
+    state does not change (`GameRoom.document`) and its JSON encoded once: a chat line, a
+    join or a timer change left the state as it was, and rebuilding and re-encoding the
+    same view for every audience at every such action was most of what was left of an
+    action's cost. Shared by every document of the audience: readers copy, never mutate."""
+
+    _json: str | None = None
+
+    def encoded(self) -> str:
+        if self._json is None:
+            self._json = json.dumps(self, separators=(",", ":"), ensure_ascii=False)
+        return self._json
+
+
 class ChatList(list[dict[str, Any]]):
     """A view's chat: the lines' dicts, and their JSON already encoded (`encoded`), which
     `server.live.render_json` splices in instead of encoding them again."""
@@ -134,6 +149,10 @@ class ChatList(list[dict[str, Any]]):
 
     def encoded(self) -> str:
         return "[" + ",".join(c.encoded() for c in self._lines) + "]"
+
+    def encoded_lines(self) -> list[tuple[int, str]]:
+        """Each line's seq and JSON: what a connection taking changes compares."""
+        return [(c.seq, c.encoded()) for c in self._lines]
 
 
 @dataclass
@@ -271,6 +290,8 @@ class GameRoom:
         """after the end: left on the table (`game_rules.frontier.report`), computed once
         in the hall's analysis pool after the replay"""
         self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._views: dict[str, tuple[GameState, int, SharedView]] = {}
+        """audience key -> (the state, its version, the view of it): see SharedView"""
 
     # --- who is calling ---------------------------------------------------------------
 
@@ -355,12 +376,24 @@ class GameRoom:
             "bot_pace": self.bot_pace,
             "admission": self.admission,
             "chat": chat,
-            "view": view(self.state, audience),
+            "view": self._view(key, audience),
             "debrief": self.debrief(audience),
             "replay": self.replay_round,
         }
         self._docs[key] = (self.seq, doc)
         return doc
+
+    def _view(self, key: str, audience: Audience) -> SharedView:
+        """The audience's view of the rules state, rebuilt only when the state changed: the
+        engine bumps `version` on every action it performs, and a rebuilt room (a reload,
+        a rewind) holds another state object."""
+        kept = self._views.get(key)
+        state = self.state
+        if kept is not None and kept[0] is state and kept[1] == state.version:
+            return kept[2]
+        shown = SharedView(view(state, audience))
+        self._views[key] = (state, state.version, shown)
+        return shown
 
     def debrief(self, audience: Audience) -> dict[str, Any] | None:
         """After the end, what `audience` may see of the debrief (GAME.md §7; the policy is

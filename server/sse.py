@@ -39,6 +39,7 @@ from server.ws import (
     int_or_none,
     live_connection,
     token_from_handshake,
+    wants_changes,
     welcome,
 )
 
@@ -93,7 +94,7 @@ async def game_events(request: Request, game_id: str) -> StreamingResponse:
         with contextlib.suppress(asyncio.QueueFull):
             out.put_nowait(f"{_CLOSE}{code}")
 
-    socket = FrameSocket(out.put, close, fragments=fmt != "json")
+    socket = FrameSocket(out.put, close, fragments=fmt != "json", changes=wants_changes(request))
     conn = live_connection(socket, room, who, key, fmt, settings)
     hb = settings.ws_heartbeat_seconds
     last_seq = int_or_none(request.query_params.get("last_seq"))

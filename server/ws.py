@@ -23,7 +23,7 @@ from game_rules.errors import RuleError
 from server import commands
 from server.deps import client_id, facilitator_cookie, projector_cookie, seat_cookie
 from server.errors import ApiError
-from server.live import Connection, formats, renderer, spoken
+from server.live import Connection, JsonFrames, JsonView, formats, renderer, spoken
 from server.room import GameRoom, Principal
 from server.rooms import GameHall
 from server.schemas import ChatIn
@@ -41,7 +41,8 @@ CLOSE_FOR_STATUS = {400: 4400, 401: 4401, 403: 4403, 404: 4404, 422: 4400}
 
 class FrameSocket:
     """What a connection sends through: for the html formats, each view becomes only the
-    sections this connection has not got yet (web.render.LiveFrames); the rest as it is."""
+    sections this connection has not got yet (web.render.LiveFrames); for JSON with
+    `changes`, only the members that changed (server.live.JsonFrames); the rest as it is."""
 
     def __init__(
         self,
@@ -49,10 +50,22 @@ class FrameSocket:
         close: Callable[[int, str | None], Awaitable[None]],
         *,
         fragments: bool,
+        changes: bool = False,
     ) -> None:
         self._send, self._close = send, close
         self.frames = LiveFrames() if fragments else None
-        self.sent_bytes = 0
+        self.json_frames = JsonFrames() if changes and not fragments else None
+
+    def reset(self) -> bool:
+        """Forget what was sent (a resync): the next view goes whole. False if every view
+        goes whole anyway."""
+        if self.frames is not None:
+            self.frames.reset()
+        elif self.json_frames is not None:
+            self.json_frames.reset()
+        else:
+            return False
+        return True
 
     async def send_text(self, data: str) -> None:
         if self.frames is not None:
@@ -62,7 +75,8 @@ class FrameSocket:
                 if small is None:
                     return  # nothing on this screen changed
                 data = small
-        self.sent_bytes += len(data.encode())
+        elif self.json_frames is not None and isinstance(data, JsonView):
+            data = self.json_frames.diff(data)
         await self._send(data)
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
@@ -150,7 +164,7 @@ async def game_socket(ws: WebSocket, game_id: str) -> None:
         await _refuse(ws, exc.status, exc.code, exc.message)
         return
     settings = ws.app.state.settings
-    socket = FrameSocket(ws.send_text, ws.close, fragments=fmt != "json")
+    socket = FrameSocket(ws.send_text, ws.close, fragments=fmt != "json", changes=wants_changes(ws))
     conn = live_connection(socket, room, who, key, fmt, settings)
     conn.start()
     last_seq = int_or_none(ws.query_params.get("last_seq"))
@@ -201,6 +215,11 @@ def welcome(
     )
 
 
+def wants_changes(conn: HTTPConnection) -> bool:
+    """`?changes=1`: a JSON client that takes `changes` frames after its first view."""
+    return conn.query_params.get("changes", "") in ("1", "true")
+
+
 def int_or_none(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
@@ -242,9 +261,8 @@ async def _receive(
             return
         kind = _type_of(raw)
         pinged = pinged or kind == "ping"
-        if kind == "resync" and socket.frames is not None:
+        if kind == "resync" and socket.reset():
             # The client saw a gap in the frames' seqs: start again from the whole screen.
-            socket.frames.reset()
             await hall.attach(room, conn)
             continue
         reply = await _answer(hall, room, who, raw)

@@ -305,3 +305,61 @@ async def test_an_event_stream_whose_page_stops_beating_is_closed_and_leaves_pre
     finally:
         for b in made:
             await b.close()
+
+
+def applied(doc: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
+    """A JSON client's view after a `changes` frame (docs/websocket.md, Changes only)."""
+    if frame["type"] == "view":
+        return frame
+    out = {**doc, "seq": frame["seq"]}
+    for k, v in frame.items():
+        if k not in ("type", "base", "chat_kept", "chat_added"):
+            out[k] = v
+    if "chat_added" in frame:
+        kept = frame["chat_kept"]
+        out["chat"] = (doc["chat"][len(doc["chat"]) - kept :] if kept else []) + frame["chat_added"]
+    return out
+
+
+async def test_a_json_connection_taking_changes_rebuilds_every_whole_view(
+    start_server: Callable[..., Any],
+) -> None:
+    # A history of 3 lines: the window drops its oldest line on every new one.
+    server: LiveServer = await start_server(chat_history=3)
+    made: list[Browser] = []
+
+    def make() -> Browser:
+        made.append(server.browser())
+        return made[-1]
+
+    try:
+        table = await seat_table(make)
+        union = table.teams["union"]
+        whole = await union.open_tab()
+        small = await union.open_tab("changes=1")
+        first = await small.until(lambda m: m["type"] == "view")
+        doc, seen = first, first["seq"]
+        said = None
+        for i in range(5):
+            said = await union.post("/api/games/{g}/chat", {"channel": "plenary", "text": f"l{i}"})
+        # A proposal: another member changes, not the chat.
+        last = (await union.act(deal()))["seq"]
+        assert said is not None and last == said.json()["seq"] + 1
+        await small.until(lambda m: m.get("seq") == last)
+        frames = [m for m in small.messages if m["type"] in ("view", "changes")][1:]
+        assert frames and all(f["type"] == "changes" for f in frames)
+        for frame in frames:
+            assert frame["base"] == seen, (frame["base"], seen)
+            doc, seen = applied(doc, frame), frame["seq"]
+            expected = await whole.view_at(frame["seq"])
+            assert doc == expected, frame
+        chat_frames = [f for f in frames if "chat_added" in f]
+        assert chat_frames and all(len(f["chat_added"]) == 1 for f in chat_frames)
+        assert "players" not in frames[-1] and "chat_added" not in frames[-1]
+        # A resync (the client saw a gap): the whole view again, then changes on top of it.
+        await small.send({"type": "resync"})
+        again = await small.until(lambda m: m["type"] == "view" and m["seq"] == last)
+        assert [line["text"] for line in again["chat"]] == ["l2", "l3", "l4"]
+    finally:
+        for b in made:
+            await b.close()
