@@ -4,9 +4,11 @@ For each N in --sizes: N participants in 10-person games (N/10 games of the Medi
 scenario; players spread over its 3 teams) on ONE `compact serve` process (a subprocess,
 on a fresh temporary SQLite database). Games are created, joined, started and advanced
 to negotiation over the HTTP API; then every participant opens one websocket (JSON
-format), and plenary chat messages are sent over those websockets at a steady pace
-(--rate per game per second, each from the next member of the game in turn). A plenary
-message changes the view of all 10 members, so each one causes 10 views.
+format with ?changes=1: after the first whole view, each view is a `changes` frame of the
+members that changed; --whole-views for whole views every time), and plenary chat
+messages are sent over those websockets at a steady pace (--rate per game per second,
+each from the next member of the game in turn). A plenary message changes the view of
+all 10 members, so each one causes 10 views.
 
 Measured, over --seconds of paced load:
 - latency: from just before a message is sent to the arrival of a view at least as new as
@@ -27,6 +29,10 @@ The load comes from --clients client processes (default 1), each an asyncio loop
 its share of the games' websockets (the websockets library, compression off, as
 browsers get from the server). The machine has 2 cores: server and client(s) share them.
 
+--baseline DIR measures another checkout first, in the same run (an A/B of two versions on
+the same machine state: `git archive main | tar -x -C DIR`); a checkout without JSON
+changes ignores ?changes=1 and sends whole views.
+
 Run: .venv/bin/python bench/server.py [--sizes 100,500,1000] [--seconds 20] [--rate 1]
      make bench-server
 """
@@ -43,8 +49,6 @@ import multiprocessing as mp
 import os
 import re
 import resource
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,9 +61,9 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-COMPACT = ROOT / ".venv" / "bin" / "compact"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import Instance, cpu_seconds, load_average, rss_kib, start_floor, start_instance
+
 TEAMS = ("union", "coastland", "sahelia")
 PER_GAME = 10
 TEXT = "We can offer two more visa appointments a week if readmission requests get an answer."
@@ -70,93 +74,6 @@ SEQ = re.compile(rb'"seq": ?(\d+)')
 # --- processes ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def start_compact(tmp: Path) -> Server:
-    port = free_port()
-    log = tmp / "compact.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'compact.db'}",
-        # The load is chat from one seat per game, faster than a person: not a flood.
-        "COMPACT_CHAT_PER_MINUTE": "1000000",
-        "COMPACT_CHAT_BURST": "1000000",
-        # All the games come from one address: not a flood either.
-        "COMPACT_GAMES_PER_HOUR": "1000000",
-    }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(COMPACT), "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"compact serve exited: {log.read_text()[-2000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return Server(proc, port, log)
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("compact serve did not answer /healthz within 60 s")
-
-
-def start_floor(tmp: Path) -> Server:
-    port = free_port()
-    log = tmp / "floor.log"
-    out = log.open("wb")
-    proc = subprocess.Popen(
-        [str(PYTHON), str(ROOT / "bench" / "floor_server.py"), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=out,
-    )
-    assert proc.stdout is not None
-    if proc.stdout.readline().strip() != b"ready":
-        proc.kill()
-        raise RuntimeError(f"the floor server did not start: {log.read_text()[-2000:]}")
-    return Server(proc, port, log)
-
-
 # --- setting games up over HTTP -------------------------------------------------------
 
 
@@ -165,7 +82,7 @@ def no_cookies() -> http.cookiejar.CookieJar:
     return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
-async def setup_games(port: int, games: int) -> list[list[str]]:
+async def setup_games(port: int, games: int, changes: bool = True) -> list[list[str]]:
     """Create, fill, start and advance `games` games; each game's member websocket URLs."""
     base = f"http://127.0.0.1:{port}"
     limit = asyncio.Semaphore(8)
@@ -186,7 +103,8 @@ async def setup_games(port: int, games: int) -> list[list[str]]:
                     }
                     r = await http.post("/api/join", json=body)
                     r.raise_for_status()
-                    urls.append(f"ws://127.0.0.1:{port}/ws/games/{gid}?token={r.json()['token']}")
+                    url = f"ws://127.0.0.1:{port}/ws/games/{gid}?token={r.json()['token']}"
+                    urls.append(url + ("&changes=1" if changes else ""))
                 for kind in ("start_game", "advance_phase"):
                     r = await http.post(
                         f"/api/games/{gid}/actions", json={"kind": kind}, headers=fac
@@ -257,7 +175,7 @@ async def receive(game: Game, member: Member) -> None:
             now = time.perf_counter()
             m = TYPE.search(data, 0, 40)
             kind = m.group(1) if m else b""
-            if kind == b"view":
+            if kind in (b"view", b"changes"):
                 s = SEQ.search(data, 0, 200)
                 seq = int(s.group(1)) if s else -1
                 member.seqs.append(seq)
@@ -461,15 +379,17 @@ class Figures:
     mean_view_bytes: float
     lag_p99: float
     sizes: dict[str, dict[int, int]]
+    seconds: float
 
 
 def run(
     kind: str,
-    server: Server,
+    server: Instance,
     groups: list[list[str]],
     args: argparse.Namespace,
     sizes: dict[str, dict[int, int]],
     rss_before: int,
+    label: str = "",
 ) -> Figures:
     ctx = mp.get_context("fork")
     clients = max(1, min(args.clients, len(groups)))
@@ -487,7 +407,7 @@ def run(
     cpu0 = cpu_seconds(server.pid)
     spy = None
     if args.py_spy and kind == "compact":
-        out = Path(args.py_spy).parent / f"profile-{len(groups) * PER_GAME}.txt"
+        out = Path(args.py_spy).parent / f"profile{label}-{len(groups) * PER_GAME}.txt"
         record = ["record", "-p", str(server.pid), "-d", str(int(args.seconds)), "-r", "200"]
         spy = subprocess.Popen(
             [args.py_spy, *record, "-f", "raw", "-o", str(out), "--nonblocking"],
@@ -536,6 +456,7 @@ def run(
         mean_view_bytes=statistics.fmean(view_bytes) if view_bytes else 0.0,
         lag_p99=max(r["lag_p99"] for r in results) * 1000,
         sizes=merged,
+        seconds=args.seconds,
     )
 
 
@@ -554,45 +475,78 @@ def show(label: str, f: Figures, games: int) -> None:
     )
 
 
+def measure_compact(
+    n: int, tmp: Path, args: argparse.Namespace, tree: Path | None = None
+) -> tuple[Figures, float]:
+    """One Compact server (this checkout's, or `tree`'s) on a fresh database: set up,
+    measured, stopped. Its figures and the set-up time."""
+    games = max(1, n // PER_GAME)
+    name = tree.name if tree else "compact"
+    data = tmp / name
+    data.mkdir()
+    compact = start_instance(f"sqlite:///{data / 'compact.db'}", data, tree=tree)
+    try:
+        time.sleep(0.5)
+        before = rss_kib(compact.pid)
+        t = time.perf_counter()
+        urls = asyncio.run(setup_games(compact.port, games, not args.whole_views))
+        setup = time.perf_counter() - t
+        label = f"-{tree.name}" if tree else ""
+        return run("compact", compact, urls, args, {}, before, label), setup
+    finally:
+        compact.stop()
+
+
 def bench_size(n: int, args: argparse.Namespace) -> tuple[Figures, Figures]:
     games = max(1, n // PER_GAME)
-    load = Path("/proc/loadavg").read_text().split()[:3]
-    print(f"(load average before N = {n}: {' '.join(load)})")
+    print(f"(load average before N = {n}: {load_average()})")
     with tempfile.TemporaryDirectory(prefix="compact-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        compact = start_compact(tmp)
-        try:
-            time.sleep(0.5)
-            before = rss_kib(compact.pid)
-            t = time.perf_counter()
-            urls = asyncio.run(setup_games(compact.port, games))
-            setup = time.perf_counter() - t
-            mine = run("compact", compact, urls, args, {}, before)
-        finally:
-            compact.stop()
+        before: Figures | None = None
+        if args.baseline:
+            before, _setup = measure_compact(n, tmp, args, Path(args.baseline).resolve())
+        mine, setup = measure_compact(n, tmp, args)
         floor = start_floor(tmp)
         try:
             time.sleep(0.2)
-            before = rss_kib(floor.pid)
+            rss0 = rss_kib(floor.pid)
             groups = [[f"ws://127.0.0.1:{floor.port}/?group={g}"] * PER_GAME for g in range(games)]
-            base = run("floor", floor, groups, args, mine.sizes, before) if args.floor else mine
+            base = run("floor", floor, groups, args, mine.sizes, rss0) if args.floor else mine
         finally:
             floor.stop()
     print(f"N = {games * PER_GAME} participants, {games} games (setup over HTTP {setup:.1f} s)")
+    if before is not None:
+        show("baseline", before, games)
     show("compact", mine, games)
+    if before is not None:
+        print(
+            f"  vs baseline  p99 {mine.p99 / before.p99 if before.p99 else 0:.2f}x; "
+            f"saturated views/s {mine.max_views_per_s / max(before.max_views_per_s, 1):.2f}x; "
+            f"server CPU per paced message "
+            f"{_cpu_per_message(mine) / max(_cpu_per_message(before), 1e-9):.2f}x "
+            f"({_cpu_per_message(before) * 1000:.2f} -> {_cpu_per_message(mine) * 1000:.2f} ms)"
+        )
     if args.floor:
         show("floor", base, games)
-        p99_ratio = mine.p99 / base.p99 if base.p99 else float("inf")
-        tput = mine.views_per_s / base.views_per_s if base.views_per_s else 0.0
-        max_ratio = mine.max_views_per_s / base.max_views_per_s if base.max_views_per_s else 0.0
-        print(
-            f"  ratios   p99 {p99_ratio:.2f}x floor (target <= 2x: "
-            f"{'met' if p99_ratio <= 2 else 'MISSED'}); paced throughput {tput:.2f}x; "
-            f"saturated throughput {max_ratio:.2f}x floor (target >= 0.5x: "
-            f"{'met' if max_ratio >= 0.5 else 'MISSED'})"
-        )
+        for label, f in (("baseline", before), ("compact", mine)):
+            if f is None:
+                continue
+            p99_ratio = f.p99 / base.p99 if base.p99 else float("inf")
+            tput = f.views_per_s / base.views_per_s if base.views_per_s else 0.0
+            max_ratio = f.max_views_per_s / base.max_views_per_s if base.max_views_per_s else 0.0
+            print(
+                f"  ratios ({label}) p99 {p99_ratio:.2f}x floor (target <= 2x: "
+                f"{'met' if p99_ratio <= 2 else 'MISSED'}); paced throughput {tput:.2f}x; "
+                f"saturated throughput {max_ratio:.2f}x floor (target >= 0.5x: "
+                f"{'met' if max_ratio >= 0.5 else 'MISSED'})"
+            )
     print(flush=True)
     return mine, base
+
+
+def _cpu_per_message(f: Figures) -> float:
+    """Server CPU seconds per message of the paced phase."""
+    return f.server_cpu_paced * f.seconds / max(f.actions, 1)
 
 
 def main() -> None:
@@ -608,6 +562,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1, help="client processes")
     parser.add_argument(
         "--floor", action=argparse.BooleanOptionalAction, default=True, help="measure the floor"
+    )
+    parser.add_argument(
+        "--whole-views",
+        action="store_true",
+        help="JSON clients without ?changes=1: every view whole (as before issue 13's JSON "
+        "changes); by default each view after the first is a changes frame",
+    )
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="directory of another checkout of Compact (git archive main | tar -x -C DIR): "
+        "measured first in the same run, for an A/B against this one",
     )
     parser.add_argument(
         "--py-spy",

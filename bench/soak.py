@@ -30,7 +30,8 @@ import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import PER_GAME, Instance, database, no_cookies, rss_kib, start_instance
+from load import PER_GAME, no_cookies, start
+from processes import Instance, database, rss_kib
 
 
 class Soak:
@@ -146,7 +147,7 @@ async def main_async(args: argparse.Namespace) -> None:
         tmp = Path(tmpdir)
         with database(kind, tmp) as url:
             env = {"COMPACT_MAX_GAMES_LOADED": str(args.cap), "COMPACT_IDLE_SECONDS": "5"}
-            instances = [start_instance(url, tmp, n, env) for n in range(args.instances)]
+            instances = [start(url, tmp, n, env) for n in range(args.instances)]
             soak = Soak(instances, args.phase_seconds)
             rows = []
             try:
