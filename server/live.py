@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -32,14 +33,22 @@ Renderer = Callable[[dict[str, Any], str, dict[str, Any]], str]
 """
 
 
+_SERIALS = itertools.count()
+
+
 class JsonView(str):
     """A view's JSON text that also keeps its members encoded one by one (`parts`) and its
     chat lines with their seqs (`lines`), so that a connection taking changes
     (`JsonFrames`) sends only the members that differ without parsing the text again.
-    Built once per audience and update, shared by every connection of that audience."""
+    Built once per audience and update, shared by every connection of that audience;
+    `changes` keeps the changes frame from each earlier view (by its `serial`) once made,
+    so the connections of an audience that all had the same view share one."""
 
     parts: dict[str, str]
-    lines: list[tuple[int, str]] | None
+    lines: list[tuple[int, str]]
+    seq: int
+    serial: int
+    changes: dict[int, str]
 
 
 def render_json(document: dict[str, Any], audience_key: str, context: dict[str, Any]) -> str:
@@ -60,7 +69,8 @@ def render_json(document: dict[str, Any], audience_key: str, context: dict[str, 
     lines: list[tuple[int, str]] = encoded_lines()
     parts["chat"] = "[" + ",".join(line for _seq, line in lines) + "]"
     view = JsonView("{" + ",".join(f'"{k}":{v}' for k, v in parts.items()) + "}")
-    view.parts, view.lines = parts, lines
+    view.parts, view.lines, view.seq = parts, lines, int(document.get("seq") or 0)
+    view.serial, view.changes = next(_SERIALS), {}
     return view
 
 
@@ -74,42 +84,43 @@ class JsonFrames:
     first (whole) view, each view goes out as a `changes` frame with only the members that
     differ from the last one it sent, and the chat as its new lines (docs/websocket.md,
     "Changes only"). Like the html formats' `web.render.LiveFrames`, it compares as a frame
-    is *sent*, so a resynced connection is compared with what it really has."""
+    is *sent*, so a resynced connection is compared with what it really has: the last view
+    it was sent is all it needs to remember."""
 
-    sent: dict[str, int] = field(default_factory=dict)
-    chat: list[int] = field(default_factory=list)
-    seq: int | None = None
+    last: JsonView | None = None
 
     def reset(self) -> None:
-        self.sent.clear()
-        self.chat.clear()
-        self.seq = None
+        self.last = None
 
     def diff(self, view: JsonView) -> str:
-        parts, lines = view.parts, view.lines or []
-        seqs = [s for s, _line in lines]
-        base, self.seq = self.seq, int(parts.get("seq", "0"))
-        if base is None:
-            self.sent = {k: hash(v) for k, v in parts.items()}
-            self.chat = seqs
+        last, self.last = self.last, view
+        if last is None:
             return str(view)
-        out = [f'"type":"changes","game_id":{parts.get("game_id")},"seq":{self.seq}']
-        out.append(f'"base":{base}')
-        for k, v in parts.items():
-            h = hash(v)
-            if self.sent.get(k) != h:
-                self.sent[k] = h
-                if k not in _FIXED:
-                    out.append(f'"{k}":{v}')
-        if seqs != self.chat:
-            kept = _kept(self.chat, seqs)
-            if kept is None:
-                out.append(f'"chat":{parts["chat"]}')
-            else:
-                added = ",".join(line for _s, line in lines[kept:])
-                out.append(f'"chat_kept":{kept},"chat_added":[{added}]')
-            self.chat = seqs
-        return "{" + ",".join(out) + "}"
+        made = view.changes.get(last.serial)
+        if made is None:  # the first connection of the audience to send it makes it
+            made = view.changes[last.serial] = changes(last, view)
+        return made
+
+
+def changes(last: JsonView, view: JsonView) -> str:
+    """The changes frame that takes a client from `last` to `view`."""
+    parts = view.parts
+    out = [f'"type":"changes","game_id":{parts.get("game_id")},"seq":{view.seq}']
+    out.append(f'"base":{last.seq}')
+    before = last.parts
+    for k, v in parts.items():
+        if k not in _FIXED and before.get(k) != v:
+            out.append(f'"{k}":{v}')
+    old = [s for s, _line in last.lines]
+    new = [s for s, _line in view.lines]
+    if new != old:
+        kept = _kept(old, new)
+        if kept is None:
+            out.append(f'"chat":{parts["chat"]}')
+        else:
+            added = ",".join(line for _s, line in view.lines[kept:])
+            out.append(f'"chat_kept":{kept},"chat_added":[{added}]')
+    return "{" + ",".join(out) + "}"
 
 
 def _kept(old: list[int], new: list[int]) -> int | None:

@@ -337,7 +337,9 @@ async def test_a_json_connection_taking_changes_rebuilds_every_whole_view(
         union = table.teams["union"]
         whole = await union.open_tab()
         small = await union.open_tab("changes=1")
+        twin = await union.open_tab("changes=1")  # the same audience: it shares the frames
         first = await small.until(lambda m: m["type"] == "view")
+        await twin.until(lambda m: m["type"] == "view")
         doc, seen = first, first["seq"]
         said = None
         for i in range(5):
@@ -353,6 +355,8 @@ async def test_a_json_connection_taking_changes_rebuilds_every_whole_view(
             doc, seen = applied(doc, frame), frame["seq"]
             expected = await whole.view_at(frame["seq"])
             assert doc == expected, frame
+        await twin.until(lambda m: m.get("seq") == last)
+        assert [m for m in twin.messages if m["type"] == "changes"] == frames
         chat_frames = [f for f in frames if "chat_added" in f]
         assert chat_frames and all(len(f["chat_added"]) == 1 for f in chat_frames)
         assert "players" not in frames[-1] and "chat_added" not in frames[-1]
