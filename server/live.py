@@ -25,6 +25,10 @@ from typing import Any, Protocol
 
 log = logging.getLogger("compact.live")
 
+encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+"""`json.dumps` with these arguments builds a new encoder on every call; a view's members
+are encoded one by one, a dozen calls per audience and update, so one encoder is kept."""
+
 Renderer = Callable[[dict[str, Any], str, dict[str, Any]], str]
 """fn(document, audience_key, context) -> the text sent to a connection of that format.
 
@@ -55,14 +59,14 @@ def render_json(document: dict[str, Any], audience_key: str, context: dict[str, 
     chat = document.get("chat")
     encoded_lines = getattr(chat, "encoded_lines", None)
     if encoded_lines is None:
-        return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+        return encode_json(document)
     # Each member encoded alone (the same bytes as one dumps of the whole), the chat's
     # lines and the rules' view already encoded (server.room.ChatList, SharedView): the
     # text is their join.
     parts = {
         k: v.encoded()
         if hasattr(v, "encoded")  # already encoded once (server.room.SharedView)
-        else json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+        else encode_json(v)
         for k, v in document.items()
         if k != "chat"
     }
