@@ -418,3 +418,28 @@ def test_with_host_origin_terms_the_refugee_compacts_bots_offer_packages_for_thr
         if isinstance(a, A.Propose) and len(a.parties) == 3
     ]
     assert offered
+
+
+NEVER_SIGNED = {("full_table", frozenset({"coastland", "agency"}))}
+"""Pairs whose deal space the bots explore but never sign: the Agency can only receive
+(Coastland's permits), and nobody pays Coastland for permits delivered to it."""
+
+
+@pytest.mark.parametrize("name", ["mediterranean", "bilateral", "refugee_compact", "full_table"])
+def test_every_pair_with_terms_between_them_is_offered_and_signs(name: str) -> None:
+    from game_rules.dealspace import negotiating_pairs
+
+    sc = load_scenario(name)
+    offered: set[frozenset[str]] = set()
+    signed: set[frozenset[str]] = set()
+    for strat in ("conceder", "reciprocator"):
+        for seed in (1, 2):
+            game = play_bot_game(sc, seed, _all(strat, sc))
+            for *_x, a in game.performed:
+                if isinstance(a, A.Propose | A.Counter):
+                    offered |= {frozenset((t.giver, t.receiver)) for t in a.terms}
+            for ag in game.state.agreements.values():
+                signed |= {frozenset((t.giver, t.receiver)) for t in ag.terms}
+    for pair in map(frozenset, negotiating_pairs(sc)):
+        assert pair in offered, sorted(pair)
+        assert (pair in signed) is not ((name, pair) in NEVER_SIGNED), sorted(pair)
