@@ -19,6 +19,7 @@ import contextlib
 import itertools
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,6 +29,23 @@ log = logging.getLogger("compact.live")
 encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 """`json.dumps` with these arguments builds a new encoder on every call; a view's members
 are encoded one by one, a dozen calls per audience and update, so one encoder is kept."""
+
+
+def encode_member(value: Any) -> str:
+    """One member of a view as JSON: the same text as `encode_json`, without a call into
+    the encoder for the scalars most members are (a view's head, `None`s, flags), which
+    were most of the calls once the view and the chat came already encoded."""
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    return encode_json(value)
+
 
 Renderer = Callable[[dict[str, Any], str, dict[str, Any]], str]
 """fn(document, audience_key, context) -> the text sent to a connection of that format.
@@ -66,7 +84,7 @@ def render_json(document: dict[str, Any], audience_key: str, context: dict[str, 
     parts = {
         k: v.encoded()
         if hasattr(v, "encoded")  # already encoded once (server.room.SharedView)
-        else encode_json(v)
+        else encode_member(v)
         for k, v in document.items()
         if k != "chat"
     }

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect
 
-from server.live import Connection, register_renderer
+from server.live import Connection, register_renderer, render_json
+from server.room import ChatLine, ChatList, SharedView
 from tests.server.conftest import LiveServer
 from tests.server.players import deal, seat_table
 
@@ -217,3 +218,23 @@ async def test_a_slow_connection_keeps_its_newest_view_when_replies_overflow() -
     # The queue overflowed twice; each time the view was kept ahead of the newest reply.
     assert sock.sent == ["view 1", "pong 4", "pong 5"]
     await conn.stop()
+
+
+def test_a_view_encoded_member_by_member_is_the_same_text_as_one_dumps() -> None:
+    line = ChatLine(7, "plenary", "union", None, "Ana", 'visas "now" – é', 1764650000.25, "p1")
+    doc = {
+        "type": "view",
+        "game_id": "g1",
+        "seq": 7,
+        "timer": {"deadline": None, "remaining": 12.5, "running": True, "server_time": 1.5},
+        "players": [{"id": "p1", "name": "Ana", "team": "union", "online": 2}],
+        "bot_pace": 8.0,
+        "flags": [True, False, None, 2**70, -0.0],
+        "chat": ChatList([line]),
+        "view": SharedView({"phase": "negotiation", "budget": 1e-7}),
+        "debrief": None,
+    }
+    plain = json.loads(json.dumps(doc))
+    plain["chat"] = plain.pop("chat")  # the chat goes last (its lines are spliced in)
+    text = render_json(doc, "team:union", {})
+    assert text == json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
