@@ -134,9 +134,21 @@ class _Round:
         memory = self.m.coercion_memory
         self.remembered = [c for c in state.coercions if 1 <= state.round - c.round <= memory]
         self.resents = {(c.target, c.by) for c in self.remembered}
+        # Pressure repeated on the same target works less each time: the target learns to
+        # resist it (a destination refused returns finds other ways to identify and return
+        # people; an origin under sanctions stops giving in), while its bill keeps coming.
+        self.force: dict[tuple[str, str, str], float] = {
+            key: (1.0 - self.m.coercion_adaptation)
+            ** sum(1 for c in self.remembered if (c.tool, c.by, c.target) == key)
+            for key in self.coerced
+        }
 
     def coercion(self, tool: str, by: str, target: str) -> bool:
         return (tool, by, target) in self.coerced
+
+    def force_of(self, tool: str, by: str, target: str) -> float:
+        """How much of its force a coercion used this round still has (0 if not used)."""
+        return self.force.get((tool, by, target), 0.0)
 
     def goodwill(self, giver: str, receiver: str) -> float:
         """How well `giver` cooperates with `receiver`: less if the receiver coerced it.
@@ -299,7 +311,10 @@ def _corridor(r: _Round, c: Corridor) -> None:
         from_refugees = transit.refugees * (1 - livelihood) * m.onward_rate / len(through)
         from_stranded = transit.stranded * m.onward_rate / len(through)
         if r.coercion("gate_opening", transit.id, c.destination):
-            from_stranded = transit.stranded * m.gate_opening_release / len(through)
+            release = m.onward_rate + (m.gate_opening_release - m.onward_rate) * r.force_of(
+                "gate_opening", transit.id, c.destination
+            )
+            from_stranded = transit.stranded * release / len(through)
         onward_refugees = min(round(from_refugees), int(transit.refugees))
         onward_stranded = min(round(from_stranded), int(transit.stranded))
         transit.refugees -= onward_refugees
@@ -364,8 +379,7 @@ def _corridor(r: _Round, c: Corridor) -> None:
         e_transit = (
             own + (committed - own) * _trust_effect(state, transit.id, c.destination)
         ) / 100.0
-        if r.coercion("gate_opening", transit.id, c.destination):
-            e_transit = 0.0
+        e_transit *= 1.0 - r.force_of("gate_opening", transit.id, c.destination)
         e_transit *= r.goodwill(transit.id, c.destination)  # border guards look away
     e_dest = effective_enforcement(state, dest, r.decisions[dest.id]) / 100.0
     blocking = 1.0 - (1.0 - m.block_efficiency * e_transit) * (
@@ -409,11 +423,11 @@ def _corridor(r: _Round, c: Corridor) -> None:
     )
     readmission = min(1.0, readmission + m.reintegration_boost * coverage)
     for tool in ("visa_sanctions", "aid_cuts"):
-        if r.coercion(tool, c.destination, c.origin):
-            readmission += m.coercion_effect * (1.0 - readmission)  # pressure works, short-run
+        # Pressure works, in the short run.
+        force = r.force_of(tool, c.destination, c.origin)
+        readmission += m.coercion_effect * force * (1.0 - readmission)
     readmission *= r.goodwill(c.origin, c.destination)
-    if r.coercion("readmission_refusal", c.origin, c.destination):
-        readmission = 0.0
+    readmission *= 1.0 - r.force_of("readmission_refusal", c.origin, c.destination)
     capacity = r.decisions[dest.id].policies.return_operations / m.return_cost * 1000.0
     share_of_capacity = backlog / max(1.0, sum(state.backlog.get(x.id, 0.0) for x in dest_routes))
     returns = round(
@@ -425,7 +439,11 @@ def _corridor(r: _Round, c: Corridor) -> None:
     returns = max(0, min(returns, int(backlog)))
     # Many of those ordered to leave leave the caseload without a forced return (they
     # depart on their own, are regularised or move on): the caseload does not pile up.
-    state.backlog[c.id] = (backlog - returns) * (1.0 - m.return_caseload_decay)
+    # Those whose return the origin refuses stay in the caseload, waiting for papers (a
+    # destination may hold them while the origin does not cooperate): refusal postpones
+    # returns more than it cancels them.
+    refused = r.force_of("readmission_refusal", c.origin, c.destination)
+    state.backlog[c.id] = (backlog - returns) * (1.0 - m.return_caseload_decay * (1.0 - refused))
     reintegrated = min(returns, round(coverage * returns))
     state.remigrants[c.id] = (returns - reintegrated) * m.remigration_share
 

@@ -316,6 +316,13 @@ class Model(_Strict):
         default=0.0,
         description="share by which a coerced team's cooperation with its coercer falls later",
     )
+    coercion_adaptation: float = Field(
+        ge=0,
+        le=1,
+        default=0.0,
+        description="share of its force a coercion loses for each remembered use of the same "
+        "tool by the same coercer on the same target",
+    )
     coercion_support_fade: float = Field(
         ge=0,
         default=0.0,

@@ -960,6 +960,62 @@ def test_readmission_refusal_stops_returns() -> None:
     assert central(refused).returns == 0 < central(one_round()).returns
 
 
+def _adapting(adaptation: float, decay: float | None = None) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        _lasting()(d)
+        d["model"]["coercion_adaptation"] = adaptation
+        if decay is not None:
+            d["model"]["return_caseload_decay"] = decay
+
+    return change
+
+
+def _refusing(rounds: int, refuse_in: set[int], change: Callable[[dict[str, Any]], None]):
+    from game_rules.rules import perform
+
+    st = start(scenario(change))
+    for rnd in range(1, rounds + 1):
+        advance_to(st, Phase.negotiation)
+        if rnd in refuse_in:
+            perform(st, team("sahelia"), A.Coerce(tool="readmission_refusal", target="union"))
+        next_round(st)
+    return st
+
+
+def test_repeated_coercion_works_less_each_time() -> None:
+    """The second refusal in a row stops fewer returns than the first: the destination
+    finds other ways to identify and return people. Without adaptation it stops all."""
+    adapted = _refusing(2, {1, 2}, _adapting(0.7))
+    assert central(adapted, 0).returns == 0 < central(adapted, 1).returns
+    assert central(_refusing(2, {1, 2}, _adapting(0.0)), 1).returns == 0
+    # The same for gate-opening: the second opening lets fewer stranded migrants through.
+
+    def gates(adaptation: float) -> GameState:
+        from game_rules.rules import perform
+
+        st = start(scenario(_adapting(adaptation)))
+        for _ in range(2):
+            advance_to(st, Phase.negotiation)
+            perform(st, team("coastland"), A.Coerce(tool="gate_opening", target="union"))
+            next_round(st)
+        return st
+
+    assert central(gates(0.7), 1).blocked > central(gates(0.0), 1).blocked
+
+
+def test_refused_returns_wait_in_the_caseload() -> None:
+    """Those the origin refuses to take back stay in the return caseload (they do not
+    leave it as others do): refusal postpones returns more than it cancels them."""
+    refused = {
+        decay: _refusing(1, {1}, _adapting(0.7, decay)).backlog["central"] for decay in (0.0, 0.4)
+    }
+    assert refused[0.4] == pytest.approx(refused[0.0])
+    calm = {
+        decay: _refusing(1, set(), _adapting(0.7, decay)).backlog["central"] for decay in (0.0, 0.4)
+    }
+    assert calm[0.4] < calm[0.0]
+
+
 def test_withdrawn_agreement_costs_trust_with_every_party() -> None:
     from game_rules.rules import perform
 
