@@ -160,6 +160,10 @@ _ABSENT: dict[str, set[str]] = {
         "model.coercion_effect",  # the reference's returns are capacity-bound that round
         "model.third_country_share",  # no third-country readmission on the table
         "model.resettlement_max_share",  # the offered places are already under 1 %
+        "model.coercion_adaptation",  # the reference uses each tool once, never twice
+        # The caseload refused in round 2 waits: the reference's returns are at capacity
+        # in every round its reintegration money flows.
+        "model.reintegration_boost",
     },
     "bilateral": {
         # No transit state: no refugees hosted, no gate, no third-country readmission.
@@ -185,12 +189,14 @@ _ABSENT: dict[str, set[str]] = {
         "model.coercion_memory",
         "model.coercion_backlash",
         "model.coercion_support_fade",
+        "model.coercion_adaptation",
     },
     "refugee_compact": {
         "model.trust_withdrawal_cost",  # the reference withdraws from the compact itself
         "model.coercion_effect",  # the reference's returns are capacity-bound that round
         "model.third_country_share",  # no third-country readmission on the table
         "model.resettlement_max_share",  # the offered places are already at most 1 %
+        "model.coercion_adaptation",  # the reference uses each tool once, never twice
     },
 }
 
@@ -305,3 +311,42 @@ def test_every_mechanic_changes_some_score(name: str) -> None:
             if _reference_scores(base, drop=key3) == ref:
                 dead.append(f"term {issue.type.value} {issue.giver}->{issue.receiver}")
     assert set(dead) <= _ABSENT[name], f"dead in {name}: {sorted(set(dead) - _ABSENT[name])}"
+
+
+@pytest.mark.parametrize(
+    ("name", "origin", "destination"),
+    [("mediterranean", "sahelia", "union"), ("refugee_compact", "eastland", "donors")],
+)
+def test_an_origin_refusing_returns_is_ahead_in_its_round_and_behind_over_the_game(
+    name: str, origin: str, destination: str
+) -> None:
+    """Issue 8: coercion may pay in the round it is used and must cost over the game.
+    Without any deal, one refusal of returns in round 1 puts the origin ahead in that
+    round and behind over the five rounds (the bill, the destination's backlash, the
+    returns postponed), with the shipped figures."""
+    import statistics
+
+    from game_rules import actions as A
+    from game_rules.actions import Actor
+    from game_rules.rules import new_game, perform
+
+    data = load_scenario(name).model_dump(mode="json")
+    data["events"]["draws_per_round"] = 0
+    sc = Scenario.model_validate(data)
+
+    def scores(refuse: bool) -> list[float]:
+        st = new_game(sc, 1)
+        perform(st, Actor.facilitator(), A.StartGame())
+        while st.phase is not Phase.ended:
+            if refuse and st.round == 1 and st.phase is Phase.negotiation:
+                perform(
+                    st,
+                    Actor.of_team(origin),
+                    A.Coerce(tool="readmission_refusal", target=destination),
+                )
+            perform(st, Actor.facilitator(), A.AdvancePhase())
+        return [r.scores[origin] for r in st.history]
+
+    calm, refused = scores(False), scores(True)
+    assert refused[0] > calm[0] + 5
+    assert statistics.fmean(refused) < statistics.fmean(calm)
