@@ -127,16 +127,31 @@ async def test_what_one_instance_commits_reaches_the_others_sockets_in_order_onc
 async def test_a_phase_timer_ends_its_phase_once_with_the_game_on_both(two) -> None:
     a, b = two
     fac = a.browser()
-    await fac.create_game(scenario="mediterranean", seed=5, timers={"briefing": 0.6})
+    await fac.create_game(scenario="mediterranean", seed=5, timers={"briefing": 2.0})
     fac_b = on(b, fac)
     on_a, on_b = await fac.open_tab(), await fac_b.open_tab()
     await on_b.until(lambda m: m["type"] == "view")
     assert fac.game_id in a.hall.rooms and fac.game_id in b.hall.rooms
     await fac.act({"kind": "start_game"})
-    for tab in (on_a, on_b):
-        await tab.until(lambda m: m["type"] == "view" and m["view"]["phase"] == "negotiation")
-    # Only one of them drives the game (holds its lease).
-    assert a.hall.drives(fac.game_id) != b.hall.drives(fac.game_id)
+
+    # While the timer runs one of them drives the game (holds its lease), never both.
+    # Once the phase has ended the game needs no driver and the lease is let go: so who
+    # drives is watched throughout the briefing, not read after it.
+    seen: set[tuple[bool, bool]] = set()
+
+    async def watch() -> None:
+        while True:
+            seen.add((a.hall.drives(fac.game_id), b.hall.drives(fac.game_id)))
+            await asyncio.sleep(0.01)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        for tab in (on_a, on_b):
+            await tab.until(lambda m: m["type"] == "view" and m["view"]["phase"] == "negotiation")
+    finally:
+        watcher.cancel()
+    assert (True, True) not in seen
+    assert {(True, False), (False, True)} & seen, seen
     advances = [e for e in await _log(fac) if e["kind"] == "advance_phase"]
     assert [e["actor_role"] for e in advances] == ["system"]
     await fac.close()
