@@ -42,11 +42,21 @@ def _team(who: Principal) -> str:
     return who.seat.team
 
 
-async def _known(room: GameRoom, team: str, phase: Phase, wrong: str) -> GameState:
+class _PhaseOver(Exception):
+    """A page's own valuation crossed the end of its phase: nothing to show."""
+
+
+async def _known(
+    room: GameRoom, team: str, phase: Phase, wrong: str, *, quiet: bool = False
+) -> GameState:
     """The state as `team` may know it, copied under the lock (a commit changes the
-    state in place in a worker thread)."""
+    state in place in a worker thread). `quiet`: the page asked on its own (on load, as
+    the form is typed in), and a phase that has just ended is not the reader's mistake —
+    the next live update replaces the slot — so it answers no content, not an error."""
     async with room.lock:
         if room.state.phase is not phase:
+            if quiet:
+                raise _PhaseOver
             raise ApiError(409, "wrong_phase", wrong)
         return known_state(room.state, team)
 
@@ -66,11 +76,16 @@ async def _valued(
     wrong: str,
     compute: Callable[[GameState], object],
     name: str,
+    *,
+    quiet: bool = False,
     **context: Any,
-) -> HTMLResponse:
+) -> Response:
     """`compute` on the known state, in a worker thread, shown as `name` in the
     fragment; terms or decisions the rules refuse are a 4xx with the rules' sentence."""
-    known = await _known(room, team, phase, wrong)
+    try:
+        known = await _known(room, team, phase, wrong, quiet=quiet)
+    except _PhaseOver:
+        return Response(status_code=204)
     try:
         result = await in_thread(compute, known)
     except RuleError as exc:
@@ -81,8 +96,8 @@ async def _valued(
 
 
 async def _sheet_of(
-    room: GameRoom, team: str, terms: list[TermSpec], **context: Any
-) -> HTMLResponse:
+    room: GameRoom, team: str, terms: list[TermSpec], *, quiet: bool = False, **context: Any
+) -> Response:
     return await _valued(
         room,
         team,
@@ -90,6 +105,7 @@ async def _sheet_of(
         _("proposals are valued in the negotiation phase"),
         lambda k: sheets.sheet(k, team, terms),
         "sh",
+        quiet=quiet,
         names={t.id: t.name for t in room.state.scenario.teams},
         **context,
     )
@@ -97,8 +113,8 @@ async def _sheet_of(
 
 @router.get("/games/{game_id}/play/scoresheet/{proposal_id}", response_class=HTMLResponse)
 async def proposal_sheet(
-    request: Request, hall: Hall, game_id: str, proposal_id: str
-) -> HTMLResponse:
+    request: Request, hall: Hall, game_id: str, proposal_id: str, quiet: bool = False
+) -> Response:
     """A proposal the team is party to, valued for the team."""
     room, who = await participant_of(request, hall, game_id)
     team = _team(who)
@@ -106,7 +122,7 @@ async def proposal_sheet(
     if proposal is None or team not in proposal.parties:
         # a proposal the team is not party to does not exist for it (views.py)
         raise ApiError(404, "not_found", _("there is no such proposal"))
-    return await _sheet_of(room, team, list(proposal.terms), proposal_id=proposal.id)
+    return await _sheet_of(room, team, list(proposal.terms), quiet=quiet, proposal_id=proposal.id)
 
 
 @router.post("/games/{game_id}/play/scoresheet", response_class=HTMLResponse)
@@ -125,16 +141,17 @@ async def builder_sheet(request: Request, hall: Hall, game_id: str) -> Response:
         terms = _TERMS.validate_python(typed)
     except ValidationError as exc:
         return _problem(forms.problems(exc), 422)
-    return await _sheet_of(room, team, terms, live=True)
+    return await _sheet_of(room, team, terms, quiet=bool(form.get("quiet")), live=True)
 
 
 @router.post("/games/{game_id}/play/preview", response_class=HTMLResponse)
-async def decision_preview(request: Request, hall: Hall, game_id: str) -> HTMLResponse:
+async def decision_preview(request: Request, hall: Hall, game_id: str) -> Response:
     """The decision form as it is being filled: cost and this round's expected effect."""
     room, who = await participant_of(request, hall, game_id)
     team = _team(who)
+    form = await request.form()
     try:
-        action = Implement.model_validate(forms.implement_action(await request.form()))
+        action = Implement.model_validate(forms.implement_action(form))
     except ValidationError as exc:
         return _problem(forms.problems(exc), 422)
     return await _valued(
@@ -144,4 +161,5 @@ async def decision_preview(request: Request, hall: Hall, game_id: str) -> HTMLRe
         _("decisions are previewed in the implementation phase"),
         lambda k: sheets.preview(k, team, action),
         "pv",
+        quiet=bool(form.get("quiet")),
     )

@@ -88,11 +88,19 @@ async def test_the_scoresheet_values_for_the_callers_team_only(
     policies = {"border_enforcement": "30", "development_spending": "0"}
     r = await post(union, "/games/{g}/play/preview", policies)
     assert r.status_code == 409 and "implementation" in r.text, r.text
+    # The page's own request on load (quiet) crossing a phase's end is no one's mistake:
+    # no content, not an error in the console (the next live update replaces the slot).
+    r = await post(union, "/games/{g}/play/preview", {**policies, "quiet": "1"})
+    assert r.status_code == 204 and r.text == "", r.text
     assert await log_length(fac) == before  # valuing changes nothing
 
     await fac.act({"kind": "advance_phase"})
     r = await post(union, "/games/{g}/play/scoresheet", builder_form(VISAS))
     assert r.status_code == 409 and "negotiation" in r.text, r.text
+    r = await union.get(f"/games/{g}/play/scoresheet/{pid}?quiet=1")
+    assert r.status_code == 204 and r.text == "", r.text
+    r = await post(union, "/games/{g}/play/preview", {**policies, "quiet": "1"})
+    assert r.status_code == 200 and "They cost" in r.text, r.text  # its phase: valued
     r = await post(union, "/games/{g}/play/preview", policies)
     assert r.status_code == 200 and "They cost" in r.text and "Expected score" in r.text, r.text
     for bad in ({"border_enforcement": "900"}, {"border_enforcement": "x"}, {"c_t9": "50"}):

@@ -70,6 +70,12 @@ def test_a_phone_player_follows_the_guidance_to_the_end_of_round_2(new_context: 
     def watch(page: Any) -> Any:
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on(
+            "response",
+            lambda r: (
+                errors.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None
+            ),
+        )
         return page
 
     # --- the facilitator creates a two-round game, bots for the other teams -------------
