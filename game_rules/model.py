@@ -813,6 +813,10 @@ def _politics_and_trust(r: _Round) -> list[R.Record]:
         if team.support < spec.support.threshold:
             fallen.append(tid)
     for tid in fallen:
+        # Losing office is the one outcome no mandate survives: without a cost, a
+        # successor's fresh support and easier mandate made a fall pay.
+        cost = state.scenario.team(tid).support.fall_cost
+        scores[tid] = max(0.0, scores[tid] - cost)
         notices += _government_falls(state, tid)
     r.scores, r.fallen = scores, fallen
     return notices

@@ -170,6 +170,12 @@ class DomesticPolitics(_Strict):
         ge=0, le=1, description="share of the gap to public satisfaction closed each round"
     )
     after_fall: float = Field(ge=0, le=100, description="support of the new government")
+    fall_cost: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="points off the team's round score in the round its government falls",
+    )
     drivers: list[Objective] = Field(min_length=1)
 
     @model_validator(mode="after")

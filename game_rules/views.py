@@ -622,6 +622,7 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
         "mandate": [_flat(o) for o in team.mandate],
         "support_drivers": [_flat(o) for o in spec.support.drivers],
         "support_threshold": spec.support.threshold,
+        "support_fall_cost": spec.support.fall_cost,
         "support_responsiveness": spec.support.responsiveness,
         "treasury": round(team.treasury, 1),
         "income": round(team.income, 1),

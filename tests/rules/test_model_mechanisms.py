@@ -565,6 +565,31 @@ def test_government_falls_below_threshold_and_agreements_await_ratification() ->
     assert all(a.id != ag for a, _t in st.live_terms())
 
 
+def test_a_fall_costs_the_fallen_team_its_fall_cost_that_round() -> None:
+    # Losing office must never pay: the successor's fresh support and easier mandate
+    # are bought with the round's score.
+    def fall(cost: float) -> GameState:
+        def change(d: dict[str, Any]) -> None:
+            _scandal(d)
+            team_dict(d, "sahelia")["support"]["threshold"] = 0
+            team_dict(d, "union")["support"]["fall_cost"] = cost
+
+        st = start(scenario(change))
+        perform_as_facilitator(st, A.InjectEvent(event_id="scandal"))
+        return resolve(st)
+
+    free, costly = fall(0), fall(25)
+    assert last(free).fallen == last(costly).fallen == ["union"]
+    assert last(costly).scores["union"] == pytest.approx(max(0.0, last(free).scores["union"] - 25))
+    assert last(costly).scores["union"] < last(free).scores["union"]
+    # Only the fallen team pays.
+    for tid in ("coastland", "sahelia"):
+        assert last(costly).scores[tid] == pytest.approx(last(free).scores[tid])
+    # Its players are told what a fall costs.
+    own = view(costly, Audience.of_team("union"))
+    assert own["me"]["support_fall_cost"] == 25
+
+
 def test_ratification_restores_an_inherited_agreement() -> None:
     from game_rules.rules import perform
 
