@@ -193,10 +193,14 @@ compared at all. Within a set a team's score spreads by 2-6 points from game to 
 games a strategy (the full table at 1,000 games: 729 assignments) says nothing. Fewer:
 the set is `unmeasured`, and a goal that needs it is unproven."""
 CLEAR_SE = 2.0
-"""A lead is reported as clear when it exceeds this many standard errors of the
-difference of the two means (about 95 %). Verdicts count leads on the means (the goals'
-definition); how many of them are clear is shown beside, so that a reader sees how much
-of a verdict rests on noise."""
+"""A lead is clear when it exceeds this many standard errors of the difference of the two
+means (about 95 %). `pressure_does_not_pay` counts every lead on the means (a hardliner
+even level with the reciprocator fails it); `no_dominant_strategy` counts only clear
+ones: a set whose two best strategies are level within the noise has no single best.
+Counting unclear leads there would contradict the pressure goal by arithmetic: with three
+strategies a team meets an odd number of opponent sets (3, 9, 243), so once the hardliner
+is behind the reciprocator in each, the reciprocator or the conceder leads in more than
+half of them, however close they are."""
 
 
 @dataclass(frozen=True)
@@ -413,9 +417,10 @@ def _pressure_does_not_pay(
 def dominant_strategies(
     records: list[GameRecord], teams: list[str]
 ) -> tuple[list[tuple[str, str, int, int]], list[str]]:
-    """(team, strategy, measured opponent sets it is best in, all opponent sets) for
-    every strategy that scores strictly best in more than half of its team's opponent
-    sets; and the teams whose sample leaves some opponent set unmeasured (MIN_GAMES)."""
+    """(team, strategy, measured opponent sets it is clearly best in, all opponent sets)
+    for every strategy that scores clearly best (CLEAR_SE) in more than half of its
+    team's opponent sets; and the teams whose sample leaves some opponent set unmeasured
+    (MIN_GAMES)."""
     found: list[tuple[str, str, int, int]] = []
     incomplete: list[str] = []
     for team in teams:
@@ -423,8 +428,8 @@ def dominant_strategies(
         best = dict.fromkeys(STRATEGY_NAMES, 0)
         for v in sets:
             if v.measured:
-                leader, _clear = v.leader()
-                if leader is not None:
+                leader, clear = v.leader()
+                if leader is not None and clear:
                     best[leader] += 1
         for strat, n in best.items():
             if n * 2 > len(sets):
@@ -436,10 +441,10 @@ def dominant_strategies(
 
 
 def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalResult:
-    """No strategy is best in more than half of a team's opponent sets. Fails when one
-    leads in more than half of them among the measured (MIN_GAMES) sets, whatever the
-    others would show; passes when every set is measured and none does; otherwise
-    unproven."""
+    """No strategy is clearly best (CLEAR_SE) in more than half of a team's opponent
+    sets. Fails when one clearly leads in more than half of them among the measured
+    (MIN_GAMES) sets, whatever the others would show; passes when every set is measured
+    and none does; otherwise unproven. Leads within the noise are reported beside."""
     parts: list[str] = []
     per_team: dict[str, list[dict[str, Any]]] = {}
     dominant: list[str] = []
@@ -458,9 +463,10 @@ def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalRe
                 clear[leader] += is_clear
         half = len(sets) / 2
         for strat in STRATEGY_NAMES:
-            if leads[strat] > half:
+            if clear[strat] > half:
                 dominant.append(
-                    f"{team}={strat} ({leads[strat]} of {len(sets)}, {clear[strat]} clearly)"
+                    f"{team}={strat} (clearly best in {clear[strat]} of {len(sets)}, ahead on "
+                    f"the means in {leads[strat]})"
                 )
         parts.append(
             f"{team}: best in "
@@ -470,7 +476,9 @@ def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalRe
         )
     if dominant:
         verdict: Verdict = "fail"
-        head = "dominant (best in more than half of the opponent sets): " + ", ".join(dominant)
+        head = "dominant (clearly best in more than half of the opponent sets): " + ", ".join(
+            dominant
+        )
     elif unmeasured:
         verdict = "unproven"
         head = (
@@ -479,7 +487,7 @@ def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalRe
         )
     else:
         verdict = "pass"
-        head = "no strategy scores best in more than half of the opponent sets for any team"
+        head = "no strategy scores clearly best in more than half of the opponent sets for any team"
     return GoalResult("no_dominant_strategy", verdict, head + "; " + "; ".join(parts), per_team)
 
 

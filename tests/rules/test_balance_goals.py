@@ -1,4 +1,4 @@
-"""The balance tool's goals judged honestly: on score per opponent set, dominant when best
+"""The balance tool's goals judged honestly: on score per opponent set, dominant when clearly best
 in more than half of them, unproven when the sample lacks pairings, and the narrow zone
 of agreement. Records are built by hand: no game is played here."""
 
@@ -135,7 +135,7 @@ def test_each_opponent_set_is_reported_with_its_sample() -> None:
 def test_a_strategy_best_in_more_than_half_of_the_opponent_sets_is_dominant() -> None:
     # Reciprocator best everywhere for every team: dominant.
     verdict, detail = goal(records(lambda t, s: BASE[s[t]]), "no_dominant_strategy")
-    assert verdict == "fail" and "union=reciprocator (9 of 9, 9 clearly)" in detail
+    assert verdict == "fail" and "union=reciprocator (clearly best in 9 of 9" in detail
 
     def best_in(sets: int) -> Score:
         """Union's hardliner is best in the first `sets` opponent sets, else a tie."""
@@ -151,7 +151,7 @@ def test_a_strategy_best_in_more_than_half_of_the_opponent_sets_is_dominant() ->
 
     verdict, detail = goal(records(best_in(5)), "no_dominant_strategy")
     assert verdict == "fail"
-    assert "than half of the opponent sets): union=hardliner (5 of 9, 5 clearly);" in detail
+    assert "than half of the opponent sets): union=hardliner (clearly best in 5 of 9," in detail
     # Best in 4 of 9: not more than half. Old rule needed all 9; 6 of 9 used to pass.
     assert goal(records(best_in(4)), "no_dominant_strategy")[0] == "pass"
 
@@ -167,13 +167,31 @@ def test_no_dominant_strategy_is_unproven_when_pairings_are_missing() -> None:
     assert goal(hard, "zone_of_agreement")[0] == "unproven"
 
 
-def test_a_lead_within_the_noise_is_counted_and_said_to_be_unclear() -> None:
-    """Means decide (the goal's definition); the report says how many leads are clear."""
+def test_a_lead_within_the_noise_makes_no_strategy_dominant_but_is_reported() -> None:
+    """A set whose best two are level within the noise has no single best strategy; the
+    report still says who leads on the means."""
     noisy = records(lambda t, s: BASE[s[t]] / 100 + 50.0)  # leads of 0.02, spread of 0.14
     verdict, detail = goal(noisy, "no_dominant_strategy")
-    assert verdict == "fail" and "union=reciprocator (9 of 9, 0 clearly)" in detail
+    assert verdict == "pass" and "union: best in conceder 0 (0 clearly)" in detail
+    assert "reciprocator 9 (0 clearly)" in detail
     clear = records(lambda t, s: BASE[s[t]])
-    assert "union=reciprocator (9 of 9, 9 clearly)" in goal(clear, "no_dominant_strategy")[1]
+    assert goal(clear, "no_dominant_strategy")[0] == "fail"
+
+
+def test_pressure_and_dominance_can_pass_together() -> None:
+    """A team with a coercive tool whose hardliner is behind everywhere, and whose
+    reciprocator and conceder are level: both goals pass. (Counting leads within the
+    noise, three strategies over nine opponent sets made that impossible.)"""
+    level = {"conceder": 52.0, "hardliner": 47.0, "reciprocator": 52.0}
+
+    def score(t: str, s: dict[str, str]) -> float:
+        # A reciprocator a hair ahead of the conceder: a lead on the means, not a clear one.
+        return level[s[t]] + (0.01 if s[t] == "reciprocator" else 0.0)
+
+    recs = records(score)
+    assert goal(recs, "pressure_does_not_pay")[0] == "pass"
+    verdict, detail = goal(recs, "no_dominant_strategy")
+    assert verdict == "pass" and "reciprocator 9 (0 clearly)" in detail
 
 
 def test_the_zone_of_agreement_needs_gains_and_some_games_below_a_batna() -> None:
