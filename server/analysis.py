@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import select
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -41,6 +44,36 @@ def _evaluator(opening: str) -> Evaluator:
     return ev
 
 
+def _leave_with(server: int) -> None:
+    """In a worker: exit when the server process does. A worker waits on its pool's pipes
+    and holds both ends of them, so a server killed with SIGKILL (the crash it must survive)
+    left its workers, and the forkserver behind them, running for ever: 130 MiB a crash."""
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(server)
+        except OSError:  # already gone, or no pidfd (Linux < 5.3): ask every few seconds
+            fd = -1
+        if fd >= 0:
+            select.select([fd], [], [])  # readable once the process has ended
+        else:
+            while _alive(server):
+                time.sleep(2.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="compact-analysis-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, someone else's: a reused pid, but not ours to judge
+        return True
+    return True
+
+
 def value_chunk(job: tuple[str, DealSpace, Sequence[tuple[int, ...]]]) -> list[DealValue]:
     """In a worker: the values of some deals of a space, from the game opening `job[0]`."""
     opening, space, deals = job
@@ -64,7 +97,12 @@ class Analyst:
                 # forkserver, not fork: this process runs threads (asyncio's, the
                 # database's), and a forked child may inherit one's held lock.
                 context = multiprocessing.get_context("forkserver")
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=context,
+                    initializer=_leave_with,
+                    initargs=(os.getpid(),),
+                )
             return self._pool
 
     def left_on_table(self, ended: str) -> dict[str, Any]:
