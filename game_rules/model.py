@@ -768,6 +768,14 @@ def _politics_and_trust(r: _Round) -> list[R.Record]:
     # a partner's goodwill): each remembered coercion costs its user support a round.
     for c in r.remembered:
         add_support(state, c.by, -m.coercion_support_fade)
+    if state.round >= state.scenario.rounds:
+        # The last round leaves no later round for the bill to arrive in, so pressure in
+        # the closing rounds was free: the public's reckoning of what is still owed comes
+        # now, all of it (the rounds a coercion would still be remembered after the end).
+        for c in state.coercions:
+            owed = c.round + m.coercion_memory - state.round
+            if owed > 0:
+                add_support(state, c.by, -m.coercion_support_fade * owed)
 
     # Refugees allowed to work compete, in the public's eyes, with the host's own young for
     # jobs: "no government can afford to create the impression that it trades off the

@@ -930,6 +930,26 @@ def test_coercion_pays_in_its_round_and_costs_afterwards() -> None:
     )
 
 
+def test_pressure_in_the_last_round_is_billed_in_it() -> None:
+    """No later round is left for the applause to fade in, so the last round charges what
+    the coercer's public would still remember: the fade of every round after the end."""
+    rounds = scenario(_lasting()).rounds
+    spec = scenario(_lasting()).team("union").support
+
+    def last_support(fade: float, coerce_in: int) -> float:
+        st = _play(rounds, {coerce_in}, "visa_sanctions", "union", "sahelia", fade=fade)
+        return st.history[-1].support["union"]
+
+    # Used in the last round: all three remembered rounds lie after the end.
+    owed = last_support(0.0, rounds) - last_support(3.0, rounds)
+    assert owed == pytest.approx((1 - spec.responsiveness) * 3.0 * 3, rel=1e-6)
+    # Used two rounds before the end: one remembered round is played (billed as usual,
+    # before the last round), one is the last round, one lies after the end.
+    early = _play(rounds, {rounds - 2}, "visa_sanctions", "union", "sahelia", fade=3.0)
+    free = _play(rounds, {rounds - 2}, "visa_sanctions", "union", "sahelia", fade=0.0)
+    assert early.history[-1].support["union"] < free.history[-1].support["union"]
+
+
 def test_a_coerced_destination_cooperates_less_with_its_coercer() -> None:
     from game_rules.rules import perform
 
