@@ -637,6 +637,11 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
         "costs": cost_formula(m),
         "commitments": commitments,
         "coercive_tools": [t.value for t in spec.coercive_tools],
+        "coercion_cost": {
+            "rounds": m.coercion_memory,
+            "backlash": m.coercion_backlash,
+            "support_fade": m.coercion_support_fade,
+        },
         "monitor": spec.monitor,
         "stocks": {
             "population": team.population,

@@ -223,3 +223,19 @@ def _page_of(s: screens.Screen) -> str:
         screens.ProjectorScreen: "projector.html",
         screens.LookScreen: "look.html",
     }.get(type(s), "play.html")
+
+
+def test_a_team_with_coercive_tools_is_told_what_pressure_costs_later(game: GameState) -> None:
+    """To value pressure a player needs its whole price: the lasting backlash, the bill
+    at home round by round and the reckoning in the last round."""
+    doc = document(game, "team:union")
+    s = screens.build(doc)
+    html = render.templates.env.get_template(_page_of(s)).render(
+        s=s, game_id=GAME_ID, room=_Room(), seat={"name": "Ana"}, join_link="http://x/join/ABC",
+        qr="", projector_link="", ws_query="", now=0, builder=_builder(doc),
+    )  # fmt: skip
+    m = game.scenario.model
+    assert game.scenario.team("union").coercive_tools
+    assert f"For {m.coercion_memory} rounds afterwards" in html
+    assert f"cooperates {round(m.coercion_backlash * 100)} % less with you" in html
+    assert "in the last round, what is still owed is taken at once" in html
