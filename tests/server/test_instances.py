@@ -279,16 +279,23 @@ async def test_an_instance_killed_mid_game_loses_nothing_and_its_timer_and_bots_
         )
         assert r.status_code == 200, r.text
         acknowledged.append(r.json()["seq"])
+    healths = await asyncio.gather(*(_health(p) for p in procs))
+    victim, survivor = (0, 1) if healths[0]["connections"] else (1, 0)
+    assert healths[victim]["connections"] == 1 and healths[survivor]["connections"] == 0
+
+    # The game's instance drives its timer and bots (the other does not hold it at all),
+    # once its next lease tick has taken the game: wait for that, not for a while.
+    async def driven() -> list[int]:
+        return [(await _health(p))["games_driven"] for p in procs]
+
+    deadline = time.monotonic() + 20
+    while (counts := await driven())[victim] != 1 and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)  # polling a condition: has the lease been taken?
+    assert counts[victim] == 1 and counts[survivor] == 0
     # A short briefing now: its end falls after the crash, so another instance must ring it.
     r = await fac.post("/api/games/{g}/timer", {"add_seconds": -597})
     assert r.status_code == 200, r.text
     seen = (await tab.view_at(max(acknowledged) + 1))["seq"]
-
-    healths = await asyncio.gather(*(_health(p) for p in procs))
-    victim, survivor = (0, 1) if healths[0]["connections"] else (1, 0)
-    assert healths[victim]["connections"] == 1 and healths[survivor]["connections"] == 0
-    # The game's instance drives its timer and bots (the other does not hold it at all).
-    assert healths[victim]["games_driven"] == 1 and healths[survivor]["games_driven"] == 0
     procs[victim].kill()
     await tab.wait_closed()
 
