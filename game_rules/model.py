@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from game_rules import records as R
 from game_rules.actions import Earmark, TermType
-from game_rules.rulebook import decision_cost, effective_enforcement, term_cost
+from game_rules.rulebook import MORE_FOR_MORE, decision_cost, effective_enforcement, term_cost
 from game_rules.scenario import Corridor, Direction, Model, Objective
 from game_rules.state import (
     ActiveEvent,
@@ -120,6 +120,8 @@ class _Round:
             self.decisions[tid] = team.decision
         self.delivered: dict[str, float] = {}  # term id → share delivered (0..1), 0 if suspended
         self.suspended: set[str] = set()
+        self.released: dict[str, float] = {}  # benefit term id → share released (0..1)
+        self.honoured: dict[str, float] = {}  # term id → share its giver delivered (0..1)
         self.flows: dict[str, CorridorFlows] = {}
         self.received: dict[tuple[str, TermType, str | None], float] = defaultdict(float)
         self.indicators: dict[str, dict[str, float]] = {t: defaultdict(float) for t in state.teams}
@@ -165,6 +167,7 @@ def resolve_round(state: GameState) -> list[R.Record]:
     """Compute the round. Called by the rules when implementation ends."""
     r = _Round(state)
     records = _settle_commitments(r)
+    _tranches(r)
     _pay(r)
     for corridor in state.scenario.corridors:
         _corridor(r, corridor)
@@ -236,6 +239,39 @@ def _settle_commitments(r: _Round) -> list[R.Record]:
         if term.suspended:
             r.delivered[term.id] = 0.0
     return records
+
+
+def _tranches(r: _Round) -> None:
+    """More-for-more: "benefits against the prior fulfilment of a list of conditions".
+
+    A benefit's variable tranche (`variable_tranche` of the money, market access or
+    mobility a term gives) is released only if its receiver was seen delivering at least
+    `tranche_bar` to the giver in the same agreement last round (the mean of its terms'
+    observed compliance; a term suspended by its condition is not its receiver's breach),
+    as budget support pays a variable tranche per indicator met. In a term's first round
+    nothing has been seen yet, so all of it is given. Without this, a receiver who honoured
+    only the letter kept every benefit from a giver who never answered with a condition of
+    its own: shirking was free. Seen delivery decides, not the truth the giver cannot know;
+    a bar at or under 100 minus the monitoring noise never withholds from a receiver who
+    delivers in full.
+    """
+    r.honoured = dict(r.delivered)
+    v = r.m.variable_tranche
+    if v <= 0:
+        return
+    state = r.state
+    seen: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for rec in state.compliance:
+        if rec.round == state.round - 1 and not rec.suspended:
+            seen[(rec.agreement_id, rec.giver, rec.receiver)].append(rec.observed_compliance)
+    for ag, term in state.live_terms():
+        if term.type not in MORE_FOR_MORE:
+            continue
+        observed = seen.get((ag.id, term.receiver, term.giver))
+        if observed and sum(observed) / len(observed) < r.m.tranche_bar:
+            r.released[term.id] = 1.0 - v
+            # Withheld, not broken: the payer's record shows what it chose to honour.
+            r.delivered[term.id] *= 1.0 - v
 
 
 def _pay(r: _Round) -> None:
@@ -727,7 +763,7 @@ def _politics_and_trust(r: _Round) -> list[R.Record]:
     # Letter vs spirit: partners see compliance only now, and only approximately.
     monitored = any(t.monitor for t in state.scenario.teams)
     for ag, term in state.live_terms():
-        true = r.delivered[term.id] * 100.0
+        true = r.honoured[term.id] * 100.0
         if term.suspended:
             observed = 0.0
         elif monitored:
@@ -746,6 +782,7 @@ def _politics_and_trust(r: _Round) -> list[R.Record]:
                 true_compliance=true if not term.suspended else 0.0,
                 observed_compliance=observed,
                 suspended=term.suspended,
+                released=r.released.get(term.id, 1.0) * 100.0,
             )
         )
         if not term.suspended:

@@ -26,6 +26,7 @@ __all__ = [
     "ENFORCEMENT_CAP",
     "ENFORCEMENT_POLICY",
     "ENFORCEMENT_TERM",
+    "MORE_FOR_MORE",
     "PERCENT_TERMS",
     "POLITICAL_TERMS",
     "SPENDING_POLICIES",
@@ -68,6 +69,17 @@ POLITICAL_TERMS = frozenset(
     }
 )
 """Terms a public notices: giving one costs the government political capital to sign."""
+
+MORE_FOR_MORE = frozenset(
+    {
+        TermType.funding,
+        TermType.investment,
+        TermType.trade_access,
+        TermType.visa_facilitation,
+        TermType.labour_pathway,
+    }
+)
+"""The benefits a partnership pays in tranches: money, markets and mobility."""
 
 COERCION_TARGETS: dict[CoerciveTool, tuple[TeamType, ...]] = {
     CoerciveTool.visa_sanctions: (TeamType.origin, TeamType.transit),

@@ -334,6 +334,19 @@ class Model(_Strict):
         default=0.0,
         description="support a coercer loses each later remembered round, per coercion",
     )
+    variable_tranche: float = Field(
+        ge=0,
+        le=1,
+        default=0.0,
+        description="share of each payment (funding, investment) withheld while its receiver "
+        "was seen delivering less than tranche_bar to the payer in the same agreement last round",
+    )
+    tranche_bar: float = Field(
+        ge=0,
+        le=100,
+        default=80.0,
+        description="observed delivery (%) a receiver must reach for a payment's variable tranche",
+    )
     destination_block_share: float = Field(
         ge=0,
         le=1,

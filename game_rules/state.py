@@ -120,6 +120,9 @@ class ComplianceRecord(_State):
     true_compliance: float
     observed_compliance: float
     suspended: bool = False
+    released: float = 100.0
+    """For a payment: the share (%) of what its giver delivered that reached the receiver,
+    after the variable tranche was judged on the receiver's own delivery."""
 
 
 class Decision(_State):

@@ -670,6 +670,9 @@ def _agreements(
         }
         if see_all or rec.giver == me:
             item["true"] = round(rec.true_compliance, 1)
+        if rec.released < 100.0:
+            # Judged on the receiver's seen delivery, which every party sees: public.
+            item["withheld"] = round(100.0 - rec.released, 1)
         records.setdefault(rec.agreement_id, []).append(item)
     out = []
     for ag in state.agreements.values():

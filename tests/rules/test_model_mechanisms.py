@@ -684,7 +684,8 @@ def test_trust_scales_cooperation_effectiveness() -> None:
 
 
 def _conditional(readmission_compliance: list[float]) -> tuple[GameState, list[str]]:
-    st = start()
+    # Conditions alone: the partnership's variable tranche would also answer round 1's 0 %.
+    st = start(scenario(lambda d: d["model"].update(variable_tranche=0.0)))
     ag = sign(
         st,
         [
@@ -1470,3 +1471,78 @@ def test_event_injected_during_resolution_is_recorded_and_replayed_in_batna() ->
     assert injected == ["union_election"]
     cf = no_agreement_run(st)  # no agreements were signed: the replay is the game itself
     assert [r.model_dump() for r in cf.history] == [r.model_dump() for r in st.history]
+
+
+# --- more for more --------------------------------------------------------------------------
+
+
+def _tranche_game(share: float, coastland_delivers: float, *, noise: float = 15.0) -> GameState:
+    """Two rounds of funding and visas from the union for Coastland's border cooperation;
+    Coastland delivers `coastland_delivers` % of its part, the union all of its."""
+
+    def change(d: dict[str, Any]) -> None:
+        d["model"]["variable_tranche"] = share
+        d["model"]["tranche_bar"] = 80
+        d["model"]["monitoring_noise"] = noise
+
+    st = start(scenario(change))
+    sign(
+        st,
+        [
+            term("funding", "union", "coastland", 300, earmark=A.Earmark.refugee_hosting),
+            term("visa_facilitation", "union", "coastland", 2),
+            term("border_cooperation", "coastland", "union", 60),
+        ],
+    )
+    for _ in range(2):
+        (border,) = [t.id for _a, t in st.live_terms() if t.giver == "coastland"]
+        implement(st, "coastland", {border: coastland_delivers})
+        resolve(st)
+        if st.round == 1:
+            next_round(st)
+    return st
+
+
+def _record(st: GameState, rnd: int, kind: str):
+    ids = {t.id for _a, t in st.live_terms() if t.type.value == kind}
+    (rec,) = [r for r in st.compliance if r.round == rnd and r.term_id in ids]
+    return rec
+
+
+def test_a_receiver_seen_shirking_loses_the_variable_tranche_of_what_it_receives() -> None:
+    # More-for-more: "benefits against the prior fulfilment of a list of conditions".
+    # Without it, letter-only delivery kept every benefit from a giver who set no condition.
+    shirk, honest = _tranche_game(0.7, 40), _tranche_game(0.7, 100)
+    # Round 1: nothing has been seen yet, so everything is given.
+    assert last_indicators(shirk, 0)["coastland"]["funding_received"] == pytest.approx(300)
+    # Round 2, after Coastland was seen delivering 40 %: 30 % of the money, 30 % of the visas.
+    assert last_indicators(shirk, 1)["coastland"]["funding_received"] == pytest.approx(90)
+    assert last_indicators(shirk, 1)["coastland"]["visa_level"] == pytest.approx(0.6)
+    assert _record(shirk, 2, "funding").released == pytest.approx(30)
+    # Withheld is not broken: the union chose to honour in full, and its record says so, so
+    # its trust and its partner's view of it do not suffer for a rule of the partnership.
+    assert _record(shirk, 2, "funding").true_compliance == pytest.approx(100)
+    assert _record(shirk, 2, "funding").observed_compliance > 80
+    # The union keeps what it did not pay.
+    assert (
+        shirk.history[1].indicators["union"]["spending"]
+        < honest.history[1].indicators["union"]["spending"]
+    )
+    # A receiver who delivers in full is never held back: the bar (80) is at most 100 minus
+    # the monitoring noise (15), so noise alone cannot cost it its tranche.
+    assert last_indicators(honest, 1)["coastland"]["funding_received"] == pytest.approx(300)
+    assert _record(honest, 2, "funding").released == pytest.approx(100)
+    # Every party sees what was withheld, and why, in the agreement's record.
+    seen = view(shirk, Audience.of_team("coastland"))
+    (ag,) = [a for a in seen["agreements"] if a["status"] == "active"]
+    assert any(c.get("withheld") == pytest.approx(70) for c in ag["compliance"] if c["round"] == 2)
+
+
+def test_without_a_variable_tranche_every_benefit_is_given() -> None:
+    free = _tranche_game(0.0, 40)
+    assert last_indicators(free, 1)["coastland"]["funding_received"] == pytest.approx(300)
+    assert all(r.released == 100 for r in free.compliance)
+
+
+def last_indicators(st: GameState, index: int) -> dict[str, dict[str, float]]:
+    return st.history[index].indicators

@@ -157,6 +157,9 @@ _TOOL_ROUND = {"visa_sanctions": 1, "aid_cuts": 1, "gate_opening": 2, "readmissi
 _ABSENT: dict[str, set[str]] = {
     "mediterranean": {
         "model.trust_withdrawal_cost",  # the reference withdraws from the border deal itself
+        # The partners' dip in round 2 is coercion's 0 %, under any bar: the tranche is
+        # withheld (variable_tranche is live), whatever the bar (tests in test_model_mechanisms).
+        "model.tranche_bar",
         "model.coercion_effect",  # the reference's returns are capacity-bound that round
         "model.third_country_share",  # no third-country readmission on the table
         "model.resettlement_max_share",  # the offered places are already under 1 %
@@ -166,6 +169,10 @@ _ABSENT: dict[str, set[str]] = {
         "model.reintegration_boost",
     },
     "bilateral": {
+        # The reference withdraws from the only agreement in round 3, the round a tranche
+        # would answer round 2's dip (tests in test_model_mechanisms).
+        "model.variable_tranche",
+        "model.tranche_bar",
         # No transit state: no refugees hosted, no gate, no third-country readmission.
         "model.displacement_rate",
         "model.onward_rate",
@@ -208,6 +215,9 @@ _ABSENT: dict[str, set[str]] = {
     },
     "refugee_compact": {
         "model.trust_withdrawal_cost",  # the reference withdraws from the compact itself
+        # The partners' dip in round 2 is coercion's 0 %, under any bar: the tranche is
+        # withheld (variable_tranche is live), whatever the bar (tests in test_model_mechanisms).
+        "model.tranche_bar",
         "model.coercion_effect",  # the reference's returns are capacity-bound that round
         "model.third_country_share",  # no third-country readmission on the table
         "model.resettlement_max_share",  # the offered places are already at most 1 %
@@ -264,7 +274,7 @@ def _reference_scores(data: dict[str, object], drop: tuple[str, str, str] | None
                     perform(st, Actor.of_team(signed[0][0]), A.Withdraw(agreement_id=signed[0][1]))
         if st.phase is Phase.implementation:
             for tid in st.teams:
-                level = 50.0 if st.round == 2 else 100.0
+                level = 70.0 if st.round == 2 else 100.0  # letter, not spirit: near the bars
                 mine = {t.id: level for _a, t in st.live_terms() if t.giver == tid}
                 with contextlib.suppress(RuleError):
                     perform(
@@ -365,3 +375,50 @@ def test_an_origin_refusing_returns_is_ahead_in_its_round_and_behind_over_the_ga
     calm, refused = scores(False), scores(True)
     assert refused[0] > calm[0] + 5
     assert statistics.fmean(refused) < statistics.fmean(calm)
+
+
+# The refugee compact's tranche (0.3) is set lower, where no strategy dominates its
+# hosts: there a host's letter-only delivery still gains about half a point in this game.
+@pytest.mark.parametrize(("name", "shirker", "giver"), [("mediterranean", "coastland", "union")])
+def test_delivering_only_the_letter_to_a_giver_without_conditions_does_not_pay(
+    name: str, shirker: str, giver: str
+) -> None:
+    """Issue 8: shirking on signed terms was free against a partner who never answered
+    with a condition (a conceder): it kept every benefit and saved what it did not
+    deliver. With the shipped variable tranche, delivering 70 % of its part for the whole
+    game leaves the receiver behind one that delivers all of it."""
+    import statistics
+
+    from game_rules import actions as A
+    from game_rules.actions import Actor
+    from game_rules.dealspace import issues_between
+    from game_rules.rules import new_game, perform
+
+    data = load_scenario(name).model_dump(mode="json")
+    data["events"]["draws_per_round"] = 0
+    sc = Scenario.model_validate(data)
+
+    def game_score(level: float) -> float:
+        st = new_game(sc, 1)
+        perform(st, Actor.facilitator(), A.StartGame())
+        while st.phase is not Phase.ended:
+            if st.phase is Phase.negotiation and st.round == 1:
+                terms = [
+                    i.term(i.levels[len(i.levels) // 2], 5)
+                    for i in issues_between(sc, giver, shirker)
+                ]
+                perform(st, Actor.of_team(giver), A.Propose(parties=[giver, shirker], terms=terms))
+                pid = max(st.proposals, key=lambda p: int(p[1:]))
+                perform(st, Actor.of_team(shirker), A.Accept(proposal_id=pid))
+                assert st.proposals[pid].agreement_id is not None
+            if st.phase is Phase.implementation:
+                mine = {t.id: level for _a, t in st.live_terms() if t.giver == shirker}
+                perform(
+                    st,
+                    Actor.of_team(shirker),
+                    A.Implement(compliance=mine, policies=st.teams[shirker].policies),
+                )
+            perform(st, Actor.facilitator(), A.AdvancePhase())
+        return statistics.fmean(r.scores[shirker] for r in st.history)
+
+    assert game_score(70.0) < game_score(100.0)
