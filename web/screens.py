@@ -653,6 +653,10 @@ class HelpExample:
     taker: str
     terms: list[str]
     condition: str
+    tranche: float
+    """% of the money, market access and mobility a term gives that is paid against
+    delivery (0: none)"""
+    tranche_bar: float
 
 
 def help_example(scenario_id: str) -> HelpExample:
@@ -682,6 +686,8 @@ def help_example(scenario_id: str) -> HelpExample:
         taker=names[origin.id],
         terms=[term_text(t, names) for t in terms],
         condition=condition_text({"term": 0, "requires": 1, "threshold": 50}),
+        tranche=round(sc.model.variable_tranche * 100),
+        tranche_bar=sc.model.tranche_bar,
     )
 
 
