@@ -239,3 +239,27 @@ def test_a_team_with_coercive_tools_is_told_what_pressure_costs_later(game: Game
     assert f"For {m.coercion_memory} rounds afterwards" in html
     assert f"cooperates {round(m.coercion_backlash * 100)} % less with you" in html
     assert "in the last round, what is still owed is taken at once" in html
+
+
+def test_an_agreement_record_says_what_share_was_withheld_and_why() -> None:
+    """A receiver seen delivering too little loses part of what it receives without any
+    written condition: its players must see that on the agreement, or it looks like the
+    giver's breach."""
+    st = start()
+    sign(st, [term("visa_facilitation", "union", "sahelia", 2),
+              term("readmission", "sahelia", "union", 60)])  # fmt: skip
+    (readmission,) = [t.id for _a, t in st.live_terms() if t.giver == "sahelia"]
+    implement(st, "sahelia", {readmission: 10})
+    next_round(st)
+    implement(st, "sahelia", {readmission: 100})
+    next_round(st)
+    advance_to(st, Phase.negotiation)
+    doc = document(st, "team:sahelia")
+    s = screens.build(doc)
+    html = render.templates.env.get_template(_page_of(s)).render(
+        s=s, game_id=GAME_ID, room=_Room(), seat={"name": "Ana"}, join_link="http://x/join/ABC",
+        qr="", projector_link="", ws_query="", now=0, builder=_builder(doc),
+    )  # fmt: skip
+    share = round(st.scenario.model.variable_tranche * 100)
+    assert share > 0
+    assert f"{share} % withheld: its receiver was seen delivering too little" in html
