@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, text
+from sqlalchemy import Connection, Dialect, Engine, Table, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql import Executable
 
@@ -63,17 +63,74 @@ class Write:
 
 
 def run_writes(conn: Connection, writes: list[Write]) -> None:
-    """Every write's rows, one executemany per table in first-use order (the tables only
-    refer to `games`, so no row waits for another of the batch), then the statements."""
-    by_table: dict[Table, list[dict[str, Any]]] = {}
+    """Every write's rows, one executemany per table (and set of columns) in first-use
+    order (the tables only refer to `games`, so no row waits for another of the batch),
+    then the statements."""
+    by_table: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
     for w in writes:
         for table, row in w.inserts:
-            by_table.setdefault(table, []).append(row)
-    for table, rows in by_table.items():
-        conn.execute(table.insert(), rows)
+            by_table.setdefault((table, tuple(row)), []).append(row)
+    for (table, keys), rows in by_table.items():
+        insert = driver_insert(table, keys, conn.dialect)
+        if insert is None:
+            conn.execute(table.insert(), rows)
+        else:
+            conn.exec_driver_sql(insert.sql, [insert.values(r) for r in rows])
     for w in writes:
         for stmt, params in w.statements:
             conn.execute(stmt, params)
+
+
+@dataclass(frozen=True)
+class DriverInsert:
+    """One table's INSERT as the DBAPI driver takes it, with each column's bind processor
+    (SQLite's datetimes become text): compiled once per table, columns and dialect, so a
+    batch is one `exec_driver_sql` executemany of plain tuples. Measured: Core's compile
+    cache, execution context and per-row bind processing were most of the writer
+    thread's GIL time (docs/operations.md, "Faster commit path")."""
+
+    sql: str
+    keys: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            row[k] if proc is None else proc(row[k])
+            for k, proc in zip(self.keys, self.processors, strict=True)
+        )
+
+
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+_INSERTS: dict[tuple[Table, tuple[str, ...], str, str], DriverInsert | None] = {}
+
+
+def driver_insert(table: Table, keys: tuple[str, ...], dialect: Dialect) -> DriverInsert | None:
+    """The insert of `keys` into `table` for `dialect`; None where Core must do it (a
+    paramstyle not handled here, or a column left out whose default Core would fill)."""
+    cache_key = (table, keys, dialect.name, dialect.paramstyle)
+    try:
+        return _INSERTS[cache_key]
+    except KeyError:
+        pass
+    marker = _MARKERS.get(dialect.paramstyle)
+    left_out = [c for c in table.columns if c.name not in keys]
+    insert: DriverInsert | None = None
+    if (
+        marker is not None
+        and all(k in table.columns for k in keys)
+        and not any(c.default is not None or c.server_default is not None for c in left_out)
+    ):
+        quote = dialect.identifier_preparer.quote
+        sql = (
+            f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(quote(k) for k in keys)}) VALUES ({', '.join([marker] * len(keys))})"
+        )
+        processors = tuple(
+            table.columns[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys
+        )
+        insert = DriverInsert(sql, keys, processors)
+    _INSERTS[cache_key] = insert
+    return insert
 
 
 def _translated(exc: IntegrityError) -> Conflict:

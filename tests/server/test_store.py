@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from server.db import make_engine
-from server.models import ActionRecord, Game
-from server.records import ACTIONS
-from server.store import GroupWriter, SeqTaken, Write
+from server.models import ActionRecord, Game, Player
+from server.records import ACTIONS, PLAYERS
+from server.store import GroupWriter, SeqTaken, Write, driver_insert
 from tests.server.conftest import LiveServer
 from tests.server.players import seat_table
 
@@ -129,6 +129,36 @@ def test_a_write_that_fails_in_a_batch_fails_alone(store) -> None:
     finally:
         release.set()
         writer.close()
+
+
+def test_rows_go_through_the_driver_unless_a_default_is_left_to_core(store) -> None:
+    engine, games = store
+    player = {
+        "id": secrets.token_hex(8),
+        "game_id": games[0],
+        "name": "Ana",
+        "team": "union",
+        "token_hash": secrets.token_hex(32),
+        "joined_at": datetime(2026, 12, 2, 12, 30, 5, 123456, tzinfo=UTC),
+    }
+    dialect = engine.dialect
+    assert driver_insert(PLAYERS, tuple(player), dialect) is None  # `removed` has a default
+    full = {**player, "removed": True}
+    assert driver_insert(PLAYERS, tuple(full), dialect) is not None
+    other = {**player, "id": secrets.token_hex(8), "token_hash": secrets.token_hex(32)}
+    writer = GroupWriter(engine)
+    try:
+        write = Write(games[0], 1, inserts=[(PLAYERS, full), (PLAYERS, other)])
+        writer.submit(write).result(10)
+    finally:
+        writer.close()
+    with Session(engine) as s:
+        read = {p.id: p for p in s.exec(select(Player).where(Player.game_id == games[0])).scalars()}
+    assert read[full["id"]].removed is True
+    assert read[other["id"]].removed is False  # Core filled in the default
+    for row in (full, other):
+        at = read[row["id"]].joined_at
+        assert (at if at.tzinfo else at.replace(tzinfo=UTC)) == row["joined_at"]
 
 
 async def test_games_acting_at_once_share_transactions_and_lose_nothing(
