@@ -27,7 +27,6 @@ its write is durable), so their order is the log's.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import logging
 import queue
 import threading
@@ -37,7 +36,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, Engine, Table, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.pool import Pool
 from sqlalchemy.sql import Executable
 
 from server.errors import Conflict
@@ -160,12 +158,6 @@ class GroupWriter:
         self.writes = 0
         self.on_batch: Callable[[list[Write]], None] | None = None
         """a test hook: called in the writer thread before each transaction"""
-        self._conn: Connection | None = None
-        """the writer thread's connection, kept from one transaction to the next: a pool
-        checkout and its reset on return were a third of the writer's CPU for an entry
-        alone (bench/writer.py)"""
-        self._pool: Pool | None = None
-        """the engine's pool `_conn` came from"""
 
     def submit(self, write: Write) -> concurrent.futures.Future[None]:
         """Queue `write`; the future is done once it is durable (or failed). From any
@@ -199,7 +191,6 @@ class GroupWriter:
         while True:
             first = self._queue.get()
             if first is None:
-                self._release()
                 return
             batch = [first]
             stop = False
@@ -214,14 +205,7 @@ class GroupWriter:
                 batch.append(nxt)
             self._write(batch)
             if stop:
-                self._release()
                 return
-
-    def _release(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):  # a connection the database already lost
-                conn.close()
 
     def _write(self, batch: list[_Job]) -> None:
         writes = [w for w, _f in batch]
@@ -258,26 +242,8 @@ class GroupWriter:
     def _transaction(self, writes: list[Write]) -> None:
         if self.on_batch is not None:
             self.on_batch(writes)
-        conn = self._conn
-        if conn is not None and (
-            conn.invalidated or conn.closed or self.engine.pool is not self._pool
-        ):
-            # Lost, or from a pool disposed of since (a fault recovered, a test's new
-            # read-only connections): the connections from now on come from the new pool.
-            self._release()
-            conn = None
-        if conn is None:
-            self._pool = self.engine.pool
-            conn = self._conn = self.engine.connect()
-        try:
-            with conn.begin():
-                run_writes(conn, writes)
-        except BaseException:
-            # A fault may leave the connection unusable (SQLite opened the file read-only,
-            # PostgreSQL closed the session): the next transaction takes a fresh one from
-            # the pool, as a transaction of its own did.
-            self._release()
-            raise
+        with self.engine.begin() as conn:
+            run_writes(conn, writes)
         self.batches += 1
         self.writes += len(writes)
 
