@@ -7,7 +7,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from server.pages.base import page, page_router
-from web import screens
+from web.help import help_example
 
 router = page_router()
 
@@ -15,4 +15,4 @@ router = page_router()
 @router.get("/help", response_class=HTMLResponse)
 async def help_page(request: Request, scenario: str = "") -> HTMLResponse:
     """`?scenario=` takes the worked example from that shipped scenario's teams."""
-    return page(request, "help.html", ex=screens.help_example(scenario[:64]))
+    return page(request, "help.html", ex=help_example(scenario[:64]))

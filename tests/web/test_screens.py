@@ -217,6 +217,15 @@ def _builder(doc: dict[str, Any]) -> dict[str, Any] | None:
     return builder_context(doc, None) if doc["view"].get("me") else None
 
 
+def _rendered(doc: dict[str, Any]) -> str:
+    """The whole page a seat of `doc`'s audience gets."""
+    s = screens.build(doc)
+    return render.templates.env.get_template(_page_of(s)).render(
+        s=s, game_id=GAME_ID, room=_Room(), seat={"name": "Ana"}, join_link="http://x/join/ABC",
+        qr="", projector_link="", ws_query="", now=0, builder=_builder(doc),
+    )  # fmt: skip
+
+
 def _page_of(s: screens.Screen) -> str:
     return {
         screens.ConsoleScreen: "console.html",
@@ -228,12 +237,7 @@ def _page_of(s: screens.Screen) -> str:
 def test_a_team_with_coercive_tools_is_told_what_pressure_costs_later(game: GameState) -> None:
     """To value pressure a player needs its whole price: the lasting backlash, the bill
     at home round by round and the reckoning in the last round."""
-    doc = document(game, "team:union")
-    s = screens.build(doc)
-    html = render.templates.env.get_template(_page_of(s)).render(
-        s=s, game_id=GAME_ID, room=_Room(), seat={"name": "Ana"}, join_link="http://x/join/ABC",
-        qr="", projector_link="", ws_query="", now=0, builder=_builder(doc),
-    )  # fmt: skip
+    html = _rendered(document(game, "team:union"))
     m = game.scenario.model
     assert game.scenario.team("union").coercive_tools
     assert f"For {m.coercion_memory} rounds afterwards" in html
@@ -254,12 +258,7 @@ def test_an_agreement_record_says_what_share_was_withheld_and_why() -> None:
     implement(st, "sahelia", {readmission: 100})
     next_round(st)
     advance_to(st, Phase.negotiation)
-    doc = document(st, "team:sahelia")
-    s = screens.build(doc)
-    html = render.templates.env.get_template(_page_of(s)).render(
-        s=s, game_id=GAME_ID, room=_Room(), seat={"name": "Ana"}, join_link="http://x/join/ABC",
-        qr="", projector_link="", ws_query="", now=0, builder=_builder(doc),
-    )  # fmt: skip
+    html = _rendered(document(st, "team:sahelia"))
     share = round(st.scenario.model.variable_tranche * 100)
     assert share > 0
     assert f"{share} % withheld: its receiver was seen delivering too little" in html
