@@ -419,7 +419,18 @@ def run(
         spy.wait(60)
     cpu1 = cpu_seconds(server.pid)
     rss_after = rss_kib(server.pid)
+    spy = None
+    if args.py_spy and kind == "compact" and args.max_seconds >= 1:
+        out = Path(args.py_spy).parent / f"profile{label}-saturated-{len(groups) * PER_GAME}.txt"
+        record = ["record", "-p", str(server.pid), "-d", str(int(args.max_seconds)), "-r", "200"]
+        spy = subprocess.Popen(
+            [args.py_spy, *record, "-f", "raw", "-o", str(out), "--nonblocking"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     barrier.wait(timeout=600)  # saturation phase done
+    if spy is not None:
+        spy.wait(60)
     cpu2 = cpu_seconds(server.pid)
     results = [pipe.recv() for pipe in pipes]
     for p in procs:
@@ -578,8 +589,9 @@ def main() -> None:
     parser.add_argument(
         "--py-spy",
         default="",
-        help="path of a py-spy binary: profile the server during each paced phase "
-        "(collapsed stacks in profile-N.txt beside it)",
+        help="path of a py-spy binary: profile the server during each paced phase and each "
+        "saturation phase (collapsed stacks in profile-N.txt and profile-saturated-N.txt "
+        "beside it)",
     )
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
