@@ -15,6 +15,7 @@ one whose single send takes longer than the send timeout is dropped and will rec
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import itertools
 import json
@@ -60,14 +61,15 @@ _SERIALS = itertools.count()
 
 class JsonView(str):
     """A view's JSON text that also keeps its members encoded one by one (`parts`) and its
-    chat lines with their seqs (`lines`), so that a connection taking changes
+    chat lines' seqs and JSON (`seqs`, `texts`), so that a connection taking changes
     (`JsonFrames`) sends only the members that differ without parsing the text again.
     Built once per audience and update, shared by every connection of that audience;
     `changes` keeps the changes frame from each earlier view (by its `serial`) once made,
     so the connections of an audience that all had the same view share one."""
 
     parts: dict[str, str]
-    lines: list[tuple[int, str]]
+    seqs: list[int]
+    texts: list[str]
     seq: int
     serial: int
     changes: dict[int, str]
@@ -88,10 +90,11 @@ def render_json(document: dict[str, Any], audience_key: str, context: dict[str, 
         for k, v in document.items()
         if k != "chat"
     }
-    lines: list[tuple[int, str]] = encoded_lines()
-    parts["chat"] = "[" + ",".join(line for _seq, line in lines) + "]"
+    seqs, texts = encoded_lines()
+    parts["chat"] = "[" + ",".join(texts) + "]"
     view = JsonView("{" + ",".join(f'"{k}":{v}' for k, v in parts.items()) + "}")
-    view.parts, view.lines, view.seq = parts, lines, int(document.get("seq") or 0)
+    view.parts, view.seqs, view.texts = parts, seqs, texts
+    view.seq = int(document.get("seq") or 0)
     view.serial, view.changes = next(_SERIALS), {}
     return view
 
@@ -133,14 +136,13 @@ def changes(last: JsonView, view: JsonView) -> str:
     for k, v in parts.items():
         if k not in _FIXED and before.get(k) != v:
             out.append(f'"{k}":{v}')
-    old = [s for s, _line in last.lines]
-    new = [s for s, _line in view.lines]
+    old, new = last.seqs, view.seqs
     if new != old:
         kept = _kept(old, new)
         if kept is None:
             out.append(f'"chat":{parts["chat"]}')
         else:
-            added = ",".join(line for _s, line in view.lines[kept:])
+            added = ",".join(view.texts[kept:])
             out.append(f'"chat_kept":{kept},"chat_added":[{added}]')
     return "{" + ",".join(out) + "}"
 
@@ -151,10 +153,7 @@ def _kept(old: list[int], new: list[int]) -> int | None:
     any other way."""
     if not old:
         return 0
-    last = old[-1]
-    kept = 0
-    while kept < len(new) and new[kept] <= last:
-        kept += 1
+    kept = bisect.bisect_right(new, old[-1])  # a chat's seqs only grow
     if kept > len(old) or new[:kept] != old[len(old) - kept :]:
         return None
     return kept

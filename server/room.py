@@ -139,20 +139,59 @@ class SharedView(dict[str, Any]):
         return self._json
 
 
+@dataclass(frozen=True)
+class ChatWindow:
+    """The newest `chat_history` lines one audience may read, with each line's dict, seq
+    and JSON beside it. Kept per audience key and extended by the lines added since
+    (`GameRoom._chat_window`): walking and re-listing the whole history for every
+    audience at every action grew with the chat. Its lists are never changed in place:
+    a view made from an earlier window still holds that window's lists."""
+
+    newest: int
+    """the seq of the room's newest chat line when it was made (-1: none)"""
+    lines: list[ChatLine]
+    publics: list[dict[str, Any]]
+    seqs: list[int]
+    texts: list[str]
+
+    @staticmethod
+    def of(lines: list[ChatLine], newest: int = -1) -> ChatWindow:
+        return ChatWindow(
+            newest,
+            lines,
+            [c.public() for c in lines],
+            [c.seq for c in lines],
+            [c.encoded() for c in lines],
+        )
+
+    def extended(self, fresh: list[ChatLine], newest: int, most: int) -> ChatWindow:
+        """This window with the `fresh` lines after it, the oldest cut to keep `most`."""
+        add = ChatWindow.of(fresh)
+        cut = max(0, len(self.lines) + len(fresh) - most)
+        return ChatWindow(
+            newest,
+            (self.lines + add.lines)[cut:],
+            (self.publics + add.publics)[cut:],
+            (self.seqs + add.seqs)[cut:],
+            (self.texts + add.texts)[cut:],
+        )
+
+
 class ChatList(list[dict[str, Any]]):
-    """A view's chat: the lines' dicts, and their JSON already encoded (`encoded`), which
+    """A view's chat: the lines' dicts, and their JSON already encoded, which
     `server.live.render_json` splices in instead of encoding them again."""
 
-    def __init__(self, lines: list[ChatLine]) -> None:
-        super().__init__(c.public() for c in lines)
-        self._lines = lines
+    def __init__(self, lines: list[ChatLine] | ChatWindow) -> None:
+        window = lines if isinstance(lines, ChatWindow) else ChatWindow.of(lines)
+        super().__init__(window.publics)
+        self.window = window
 
     def encoded(self) -> str:
-        return "[" + ",".join(c.encoded() for c in self._lines) + "]"
+        return "[" + ",".join(self.window.texts) + "]"
 
-    def encoded_lines(self) -> list[tuple[int, str]]:
-        """Each line's seq and JSON: what a connection taking changes compares."""
-        return [(c.seq, c.encoded()) for c in self._lines]
+    def encoded_lines(self) -> tuple[list[int], list[str]]:
+        """The lines' seqs and their JSON: what a connection taking changes compares."""
+        return self.window.seqs, self.window.texts
 
 
 @dataclass
@@ -290,6 +329,7 @@ class GameRoom:
         """after the end: left on the table (`game_rules.frontier.report`), computed once
         in the hall's analysis pool after the replay"""
         self._docs: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._chat_windows: dict[str, ChatWindow] = {}
         self._views: dict[str, tuple[GameState, int, SharedView]] = {}
         """audience key -> (the state, its version, the view of it): see SharedView"""
 
@@ -341,6 +381,31 @@ class GameRoom:
             "server_time": now,
         }
 
+    def _chat_window(self, key: str, audience: Audience) -> ChatWindow:
+        """The newest `chat_history` lines this audience may read: its last window and the
+        lines it may read among those added since, found from the end (the history holds
+        four times as many lines, and lines only ever join it at the end)."""
+        newest = self.chat[-1].seq if self.chat else -1
+        window = self._chat_windows.get(key)
+        if window is not None and window.newest == newest:
+            return window
+        since = window.newest if window is not None else -2
+        fresh: list[ChatLine] = []
+        for c in reversed(self.chat):
+            if c.seq <= since:
+                break
+            if may_read_chat(audience, c.channel, c.team, c.to_team):
+                fresh.append(c)
+                if len(fresh) >= self.chat_history:
+                    break
+        fresh.reverse()
+        if window is None or len(fresh) >= self.chat_history:
+            window = ChatWindow.of(fresh, newest)
+        else:
+            window = window.extended(fresh, newest, self.chat_history)
+        self._chat_windows[key] = window
+        return window
+
     def document(self, key: str, online: dict[str, int] | None = None) -> dict[str, Any]:
         """The whole screen of one audience at the current seq, built once per key."""
         cached = self._docs.get(key)
@@ -353,16 +418,7 @@ class GameRoom:
             for p in players:
                 p["online"] = online.get(p["id"], 0)
         audience = audience_of(key)
-        # The newest `chat_history` lines this audience may read, found from the end: the
-        # history holds four times as many, and each document walked all of it.
-        lines: list[ChatLine] = []
-        for c in reversed(self.chat):
-            if may_read_chat(audience, c.channel, c.team, c.to_team):
-                lines.append(c)
-                if len(lines) >= self.chat_history:
-                    break
-        lines.reverse()
-        chat = ChatList(lines)
+        chat = ChatList(self._chat_window(key, audience))
         doc = {
             "type": "view",
             "game_id": self.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from typing import Any
 
 import pytest
@@ -238,3 +239,49 @@ def test_a_view_encoded_member_by_member_is_the_same_text_as_one_dumps() -> None
     plain["chat"] = plain.pop("chat")  # the chat goes last (its lines are spliced in)
     text = render_json(doc, "team:union", {})
     assert text == json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_each_audience_reads_the_newest_chat_lines_it_may_read_as_the_chat_grows() -> None:
+    """The chat window kept per audience and extended line by line shows what a walk of
+    the whole history would: the newest `chat_history` lines that audience may read."""
+    from game_rules import new_game
+    from game_rules.library import load_scenario
+    from game_rules.views import may_read_chat
+    from server.room import GameRoom, audience_of
+
+    room = GameRoom(
+        game_id="g1",
+        join_code="ABC",
+        title="t",
+        facilitator_hash="f",
+        projector_hash="p",
+        tokens_expire_at=0.0,
+        token_ttl_hours=1.0,
+        timers={},
+        state=new_game(load_scenario("mediterranean"), 1),
+        chat_history=4,
+        bot_pace=1.0,
+    )
+    rng = random.Random(3)
+    keys = ["facilitator", "projector", "team:union", "team:sahelia", "team:coastland"]
+    channels = [
+        ("plenary", "union", None),
+        ("team", "union", None),
+        ("team", "sahelia", None),
+        ("bilateral", "union", "coastland"),
+        ("announcement", None, None),
+    ]
+    for seq in range(1, 120):
+        channel, team, to_team = rng.choice(channels)
+        room.chat.append(ChatLine(seq, channel, team, to_team, "a", f"line {seq}", float(seq)))
+        room.seq = seq
+        for key in rng.sample(keys, rng.randint(0, 2)):  # some audiences miss many lines
+            audience = audience_of(key)
+            readable = [
+                c for c in room.chat if may_read_chat(audience, c.channel, c.team, c.to_team)
+            ]
+            want = [c.public() for c in readable[-4:]]
+            doc = room.document(key)
+            assert list(doc["chat"]) == want, (seq, key)
+            assert json.loads(doc["chat"].encoded()) == want
+            assert doc["chat"].encoded_lines()[0] == [c["seq"] for c in want]
