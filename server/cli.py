@@ -59,6 +59,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, reload: bool = False) -> No
         host=host,
         port=port,
         reload=reload,
+        # the web's templates are read once (web/render.py): an edit restarts the server
+        reload_includes=["*.html", "*.po"] if reload else None,
         # Measured: deflate more than doubles the per-socket cost of a push (ARCHITECTURE).
         ws_per_message_deflate=False,
         ws_max_size=settings.ws_max_message_bytes,

@@ -53,6 +53,11 @@ def static_url(path: str) -> str:
 
 def _environment() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    # Jinja's default stats every template file (and each one it imports) at every render
+    # to see whether it changed: 3 % of an action's CPU with web screens attached
+    # (bench/commit.py). Templates change only with a new release; `compact serve
+    # --reload` restarts on their edits.
+    t.env.auto_reload = False
     install(t.env)  # the words: `_` and `n_` in the reader's language, the switch
     t.env.globals.update(
         _=_,
