@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from markupsafe import escape as _esc
 
 from web import screens
 from web.debrief import Debrief, signature
@@ -51,6 +53,20 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={static_digest(path)}"
 
 
+def chat_items(lines: list[dict[str, Any]]) -> Markup:
+    """A chat log's lines as its `<li>`s: the same markup as a Jinja loop, escaped as Jinja
+    escapes (markupsafe), made in Python because a screen shows up to `CHAT_SHOWN` lines
+    and Jinja's loop and attribute lookups were a fifth of a screen's render
+    (bench/commit.py). A line's text may already be markup (a server notice in words)."""
+    return Markup(
+        "".join(
+            f'<li class="ch-{_esc(m["channel"])}"><span class="where">{_esc(m["where"])}'
+            f"</span> <strong>{_esc(m['author'])}</strong>: {_esc(m['text'])}</li>"
+            for m in lines
+        )
+    )
+
+
 def _environment() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(TEMPLATES_DIR))
     # Jinja's default stats every template file (and each one it imports) at every render
@@ -67,6 +83,7 @@ def _environment() -> Jinja2Templates:
         condition_text=condition_text,
         static=static_url,
         debrief_sig=signature,
+        chat_items=chat_items,
     )
     t.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
     t.env.filters["num"] = _num
