@@ -127,8 +127,11 @@ class _Round:
         self.indicators: dict[str, dict[str, float]] = {t: defaultdict(float) for t in state.teams}
         self.scores: dict[str, float] = {}
         self.fallen: list[str] = []
+        # Pressure lifted by a deal signed after it in the same round has no effect now.
         self.coerced: dict[tuple[str, str, str], bool] = {
-            (c.tool, c.by, c.target): True for c in state.coercions if c.round == state.round
+            (c.tool, c.by, c.target): True
+            for c in state.coercions
+            if c.round == state.round and not c.lifted
         }
 
         # Coercion of the last `coercion_memory` rounds (not this one): its target resents

@@ -584,6 +584,13 @@ def _sign(state: GameState, prop: Proposal) -> list[R.Record]:
     prop.agreement_id = ag_id
     for party in prop.parties:
         add_support(state, party, -ratification_cost(state, party, prop.terms))
+    # Pressure that got its deal is lifted: a coercer who signs with its target after
+    # pressing it this round stops the pressure (returns are readmitted again, the gates
+    # close), as a threat is withdrawn once the target gives in. The trust it cost, the
+    # target's memory of it and its bill at the coercer's home stay (the model reads them).
+    for c in state.coercions:
+        if c.round == state.round and c.by in prop.parties and c.target in prop.parties:
+            c.lifted = True
     return happened(
         state,
         R.AgreementSigned(round=state.round, agreement_id=ag_id, parties=tuple(ag.parties)),

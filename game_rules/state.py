@@ -163,6 +163,11 @@ class Coercion(_State):
     tool: str
     by: str
     target: str
+    lifted: bool = Field(
+        default=False,
+        description="the coercer signed an agreement with its target later in the same round: "
+        "the pressure has no effect that round (its trust cost and its bill stay)",
+    )
 
 
 class ActiveEvent(_State):

@@ -1006,6 +1006,66 @@ def test_readmission_refusal_stops_returns() -> None:
     assert central(refused).returns == 0 < central(one_round()).returns
 
 
+def test_pressure_that_gets_its_deal_is_lifted_and_still_billed() -> None:
+    """A refusal of returns followed, in the same round, by a readmission deal between the
+    refuser and its target is lifted: the returns the deal promises happen. The pressure
+    still cost trust, stays on the record (lifted) and is billed at the refuser's home the
+    next round. Pressure used after a signature, or by a third party, is not lifted."""
+    from game_rules.rules import perform
+
+    deal = [
+        term("readmission", "sahelia", "union", 75),
+        term("visa_facilitation", "union", "sahelia", 1),
+    ]
+
+    def refuse(st: GameState) -> None:
+        perform(st, team("sahelia"), A.Coerce(tool="readmission_refusal", target="union"))
+
+    def refuse_then_sign(st: GameState) -> None:
+        refuse(st)
+        sign(st, deal)
+
+    def sign_then_refuse(st: GameState) -> None:
+        sign(st, deal)
+        refuse(st)
+
+    lifted = one_round(stable, negotiate=refuse_then_sign)
+    pressed = one_round(stable, negotiate=sign_then_refuse)
+    signed = one_round(stable, negotiate=lambda st: sign(st, deal))
+    assert [c.lifted for c in lifted.coercions] == [True]
+    assert [c.lifted for c in pressed.coercions] == [False]
+    assert central(lifted).returns == central(signed).returns > 0 == central(pressed).returns
+    # The target's trust keeps the whole cost of the pressure (and a refusal after the
+    # signature breaks the deal just made on top of it).
+    cost = lifted.scenario.model.trust_coercion_target_cost
+    trust = {
+        name: st.trust["union"]["sahelia"]
+        for name, st in (("lifted", lifted), ("pressed", pressed), ("signed", signed))
+    }
+    assert trust["signed"] - trust["lifted"] == pytest.approx(cost)
+    assert trust["pressed"] < trust["lifted"]
+    # The bill: a remembered coercion costs its user support in the next round.
+    billed = {}
+    for name, negotiate in (("lifted", refuse_then_sign), ("none", lambda st: sign(st, deal))):
+        st = start(scenario(stable))
+        advance_to(st, Phase.negotiation)
+        negotiate(st)
+        next_round(st)
+        before = st.teams["sahelia"].support
+        next_round(st)
+        billed[name] = st.teams["sahelia"].support - before
+    assert billed["lifted"] < billed["none"]
+    # A third party's pressure is not lifted by a deal it is not part of.
+    third = one_round(
+        stable,
+        negotiate=lambda st: (
+            perform(st, team("coastland"), A.Coerce(tool="gate_opening", target="union")),
+            sign(st, deal),
+        ),
+    )
+    assert [c.lifted for c in third.coercions] == [False]
+
+
 def _adapting(adaptation: float, decay: float | None = None) -> Callable[[dict[str, Any]], None]:
     def change(d: dict[str, Any]) -> None:
         _lasting()(d)
