@@ -213,9 +213,12 @@ def _effects(
         if is_receiver:
             eff["funding_received"] = amount
             if issue.earmark is Earmark.reintegration:
-                eff["forced_returns"] = (
-                    -min(1.0, amount * 1000 / (m.reintegration_cost * ordered * 0.5)) * 30000
-                )
+                # The model reintegrates the covered share of the returns that happen, not
+                # of a fixed 30,000: at the no-deal level of cooperation, that is the
+                # caseload times the base readmission (the fixed figure made €40m worth
+                # 10,700 fewer forced returns to Marenia's bot, three times the model's).
+                coverage = min(1.0, amount * 1000 / (m.reintegration_cost * ordered * 0.5))
+                eff["forced_returns"] = -coverage * ordered * m.base_readmission
             # Hosting money counts once, as funding received: the burden is what hosting
             # costs the host's society, whoever pays the bill (the model's hosting_burden).
         if issue.earmark is Earmark.reintegration and is_giver:
@@ -524,8 +527,44 @@ class Bot:
 
     # --- negotiation --------------------------------------------------------------------
 
+    def _tied(self, view: dict[str, Any]) -> bool:
+        """Whether an agreement in force already ties us to a destination (the model's
+        condition for losing the outside option)."""
+        return any(
+            ag["status"] == "active"
+            and self.team in ag["parties"]
+            and any(
+                self.rules.teams[p].type is TeamType.destination
+                for p in ag["parties"]
+                if p != self.team
+            )
+            for ag in view["agreements"]
+        )
+
+    def _exit_value(self, view: dict[str, Any], others: list[str]) -> float:
+        """What our outside option is worth to us a round, which any deal with a
+        destination gives up: other partners' investment and markets, while we are not
+        tied to a destination ("either they subdue ... or they leave", Lister, in the
+        paper §3). Valued as the same investment and trade would be in a deal."""
+        me = view["me"]
+        if self.rules.teams[self.team].type is TeamType.destination or not any(
+            self.rules.teams[o].type is TeamType.destination for o in others
+        ):
+            return 0.0
+        investment = float(me.get("outside_investment", 0.0))
+        trade = float(me.get("outside_trade", 0.0))
+        if (investment <= 0 and trade <= 0) or self._tied(view):
+            return 0.0
+        m = self.rules.model
+        effects = {
+            "youth_opportunity": 100 * m.opportunity_per_investment * investment / 1000,
+            "trade_income": trade,
+        }
+        mind = Mind.from_view(me, self.rules.teams[self.team].budget)
+        return mind.value(effects, self.rules.teams[self.team].labour_shortage)
+
     def _space(self, view: dict[str, Any], partner: str) -> _Space | None:
-        key = f"{partner}:{view['round']}"
+        key = f"{partner}:{view['round']}:{self._tied(view)}"
         if key in self._spaces:
             return self._spaces[key]
         issues = issues_between(self.rules, self.team, partner)
@@ -566,12 +605,14 @@ class Bot:
             mine_sums = [s + v for s in mine_sums for v in mrow]
             their_sums = [s + v for s in their_sums for v in trow]
             political = [s + v for s in political for v in prow]
+        # Any deal with a destination costs us our outside option: every package but 0.
+        exit_value = self._exit_value(view, [partner])
         # Package 0 gives nothing at all: it is no deal, not an offer.
         space = _Space(
             partner,
             issues,
             packages[1:],
-            mine_sums[1:],
+            [v - exit_value for v in mine_sums[1:]],
             their_sums[1:],
             mine_tab,
             political[1:],
@@ -651,9 +692,11 @@ class Bot:
     ) -> float | None:
         """Our estimate of a deal among us and `others`: each term we give or receive
         valued in the deal space with its counterpart (None: we have no view of it)."""
+        exit_value = self._exit_value(view, others)
         if len(others) == 1:
-            return self._value_of_terms(view, others[0], terms)
-        total, known = 0.0, False
+            value = self._value_of_terms(view, others[0], terms)
+            return None if value is None else value - exit_value
+        total, known = -exit_value, False
         for term in terms:
             if self.team not in (term["giver"], term["receiver"]):
                 continue

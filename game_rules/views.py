@@ -624,6 +624,10 @@ def _own_team(state: GameState, tid: str) -> dict[str, Any]:
         "support_threshold": spec.support.threshold,
         "support_fall_cost": spec.support.fall_cost,
         "support_responsiveness": spec.support.responsiveness,
+        # The team's own exit option: what other partners invest and buy while it has no
+        # agreement with a destination (the model's outside_investment, outside_trade).
+        "outside_investment": spec.endowment.outside_investment,
+        "outside_trade": spec.endowment.outside_trade,
         "treasury": round(team.treasury, 1),
         "income": round(team.income, 1),
         "policies": _flat(team.policies),

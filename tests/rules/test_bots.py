@@ -430,6 +430,11 @@ NEVER_SIGNED = {
     ("full_table", frozenset({"coastland", "agency"})),
     ("full_table", frozenset({"coastland", "sahelia"})),
     ("full_table", frozenset({"coastland", "riverland"})),
+    # Since the bots count their own outside option (Riverland's €400m a round of
+    # regional investment, given up by its first deal with a destination), Riverland signs
+    # with Nordland, whose packages are the larger, and no longer with Westmark (0 of 30
+    # conceder and reciprocator games, seeds 1-15; they signed before).
+    ("full_table", frozenset({"westmark", "riverland"})),
 }
 """Pairs whose deal space the bots explore but never sign: the Agency can only receive
 (Coastland's permits), and nobody pays Coastland for permits delivered to it; the host's
