@@ -142,6 +142,16 @@ class CoercionUsed(_Record):
     target: str
 
 
+class PressureLifted(_Record):
+    """`by` signed with `target` after pressing it this round: the pressure has no effect
+    this round (its trust cost and its bill at `by`'s home stay)."""
+
+    kind: Literal["pressure_lifted"] = "pressure_lifted"
+    by: str
+    tool: str
+    target: str
+
+
 class GovernmentFell(_Record):
     """Support fell under the threshold; the successor must re-ratify every agreement."""
 
@@ -251,6 +261,7 @@ Record = Annotated[
     | TermSuspended
     | TermReleased
     | CoercionUsed
+    | PressureLifted
     | GovernmentFell
     | TeamReady
     | TeamDecided
@@ -304,6 +315,7 @@ __all__ = [
     "GovernmentFell",
     "LegacyNews",
     "PhaseChanged",
+    "PressureLifted",
     "ProposalAccepted",
     "ProposalCountered",
     "ProposalMade",

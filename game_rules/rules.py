@@ -588,12 +588,22 @@ def _sign(state: GameState, prop: Proposal) -> list[R.Record]:
     # pressing it this round stops the pressure (returns are readmitted again, the gates
     # close), as a threat is withdrawn once the target gives in. The trust it cost, the
     # target's memory of it and its bill at the coercer's home stay (the model reads them).
+    lifted: list[R.Record] = []
     for c in state.coercions:
-        if c.round == state.round and c.by in prop.parties and c.target in prop.parties:
+        if (
+            c.round == state.round
+            and not c.lifted
+            and c.by in prop.parties
+            and c.target in prop.parties
+        ):
             c.lifted = True
+            lifted.append(
+                R.PressureLifted(round=state.round, by=c.by, tool=c.tool, target=c.target)
+            )
     return happened(
         state,
         R.AgreementSigned(round=state.round, agreement_id=ag_id, parties=tuple(ag.parties)),
+        *lifted,
     )
 
 

@@ -226,6 +226,7 @@ PUBLIC_RECORDS: frozenset[type[BaseModel]] = frozenset(
         R.AgreementWithdrawn,
         R.AgreementRatified,
         R.CoercionUsed,
+        R.PressureLifted,
         R.GovernmentFell,
         R.TeamReady,
         R.EventPlayed,

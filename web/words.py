@@ -96,6 +96,12 @@ _SENTENCES: dict[str, Callable[[Record, Callable[[str], str]], str]] = {
         tool=_tool(r["tool"]),
         target=n(r["target"]),
     ),
+    "pressure_lifted": lambda r, n: _(
+        "{team} lifted its {tool} against {target}: they signed an agreement this round",
+        team=n(r["by"]),
+        tool=_tool(r["tool"]),
+        target=n(r["target"]),
+    ),
     "government_fell": lambda r, n: _(
         "The government of {team} has fallen; its agreements await re-ratification",
         team=n(r["team"]),

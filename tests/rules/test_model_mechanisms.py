@@ -1034,6 +1034,12 @@ def test_pressure_that_gets_its_deal_is_lifted_and_still_billed() -> None:
     signed = one_round(stable, negotiate=lambda st: sign(st, deal))
     assert [c.lifted for c in lifted.coercions] == [True]
     assert [c.lifted for c in pressed.coercions] == [False]
+    # Every screen is told, in the news, that the pressure was lifted and why.
+    news = [n for n in view(lifted, Audience.projector())["news"] if n["round"] == 1]
+    assert {"kind": "pressure_lifted", "by": "sahelia", "target": "union"}.items() <= next(
+        n for n in news if n["kind"] == "pressure_lifted"
+    ).items()
+    assert "pressure_lifted" not in [n["kind"] for n in view(pressed, Audience.projector())["news"]]
     assert central(lifted).returns == central(signed).returns > 0 == central(pressed).returns
     # The target's trust keeps the whole cost of the pressure (and a refusal after the
     # signature breaks the deal just made on top of it).
