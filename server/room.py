@@ -12,6 +12,7 @@ Kinds of entry: the rules engine's actions (`ENGINE_KINDS`), and the server's ow
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -19,13 +20,14 @@ import secrets
 import time
 import typing
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from game_rules import GameState, Record, perform
 from game_rules.actions import Action, Actor, parse_action
 from game_rules.bots import Bot, public_rules, strategy
+from game_rules.errors import RuleError
 from game_rules.state import ROUND_PHASES, Phase
 from game_rules.views import (
     Audience,
@@ -35,13 +37,33 @@ from game_rules.views import (
     sees_join_code,
     view,
 )
-from server.errors import forbidden, unauthorised
+from server.errors import Conflict, forbidden, unauthorised
 
 ENGINE_KINDS: frozenset[str] = frozenset(
     typing.get_args(m.model_fields["kind"].annotation)[0]
     for m in typing.get_args(typing.get_args(Action)[0])
 )
 """Kinds of log entry the rules engine performs; the rest are the server's."""
+
+IN_THREAD_KINDS = frozenset(("start_game", "advance_phase", "set_ready", "implement"))
+IN_THREAD_KINDS |= {"inject_event", "reveal_scores", "reveal_truth", "end_game"}
+"""Entries folded in a worker thread: those that can end a phase or resolve a round (and
+rebuild every screen), which on the event loop would stall every game's sockets. The
+rest (chat, offers, seats, timers) fold on the loop: a hop cost more than their fold."""
+
+
+@contextlib.contextmanager
+def raced(room: GameRoom, seen_seq: int | None) -> Iterator[None]:
+    """A refusal of an action built on a game that moved on while it waited says so."""
+    try:
+        yield
+    except RuleError as exc:
+        if seen_seq is not None and seen_seq != room.seq:
+            raise Conflict(
+                f"{exc.message} (the game changed while your action waited: reload and try again)"
+            ) from exc
+        raise
+
 
 BOT_PREFIX = "bot:"
 """A bot's entries carry `player_id` "bot:<strategy>"."""

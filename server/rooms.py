@@ -40,7 +40,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, or_, update
@@ -53,7 +53,7 @@ from game_rules.errors import RuleError
 from server.analysis import Analyst
 from server.db import is_database_fault, is_sqlite
 from server.debriefs import HallDebriefs
-from server.errors import ApiError, Conflict, DatabaseUnavailable, not_found
+from server.errors import ApiError, DatabaseUnavailable, not_found
 from server.instances import HallInstances, in_thread
 from server.limits import SeatLimiter
 from server.live import Connection, Hub, encode
@@ -61,6 +61,7 @@ from server.models import ActionRecord, Game, Snapshot
 from server.notify import notice
 from server.records import SNAPSHOTS, entry_of, record_of, snapshot_row, stamp, unix, write_of
 from server.room import (
+    IN_THREAD_KINDS,
     Check,
     GameRoom,
     LogEntry,
@@ -68,6 +69,7 @@ from server.room import (
     Principal,
     fold,
     new_token,
+    raced,
     token_hash,
 )
 from server.settings import Settings
@@ -111,37 +113,6 @@ def engine_check(actor: Actor, action: Any, player_id: str | None) -> Check:
         )
 
     return check
-
-
-IN_THREAD_KINDS: frozenset[str] = frozenset(
-    {
-        "start_game",
-        "advance_phase",
-        "set_ready",
-        "implement",
-        "inject_event",
-        "reveal_scores",
-        "reveal_truth",
-        "end_game",
-    }
-)
-"""Entries folded in a worker thread: those that can end a phase or resolve a round (and
-then rebuild every screen), which would stall every game's sockets on the event loop.
-The rest (chat, offers, seats, timers) fold on the loop: a hop to a thread and back cost
-more than their fold (bench/server.py: server CPU per message 0.85x, p99 0.52x)."""
-
-
-@contextlib.contextmanager
-def _raced(room: GameRoom, seen_seq: int | None) -> Iterator[None]:
-    """A refusal of an action built on a game that moved on while it waited says so."""
-    try:
-        yield
-    except RuleError as exc:
-        if seen_seq is not None and seen_seq != room.seq:
-            raise Conflict(
-                f"{exc.message} (the game changed while your action waited: reload and try again)"
-            ) from exc
-        raise
 
 
 class GameHall(HallInstances, HallDebriefs):
@@ -499,7 +470,7 @@ class GameHall(HallInstances, HallDebriefs):
         raises), and the timer as it was before it."""
         now = unix(stamp(time.time()))  # the time the log keeps, to the microsecond
         timer_before = (room.deadline, room.paused_remaining)
-        with _raced(room, seen_seq):
+        with raced(room, seen_seq):
             entry = check(room, now)
         entry.seq, entry.at = room.seq + 1, now
         return entry, timer_before
@@ -516,7 +487,7 @@ class GameHall(HallInstances, HallDebriefs):
         """Fold the entry, hand its rows to the group writer, and build the screens while
         the writer makes it durable (they are sent only once it is). On the event loop for
         the light kinds, in a worker thread for those that can resolve a round."""
-        with _raced(room, seen_seq):
+        with raced(room, seen_seq):
             try:
                 notices = fold(room, entry)
             except RuleError:  # the rules refused it: nothing changed
