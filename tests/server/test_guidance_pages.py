@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 
+from game_rules.library import load_scenario
 from tests.server.players import Browser
 
 
@@ -94,11 +95,13 @@ async def test_how_to_play_is_there_without_a_game_in_every_language(browsers) -
     assert "Term 1 only while term 2 is honoured at ≥ 50 %" in text
     # The partnership's own tranche, in the scenario's figures: a player must know that a
     # shortfall costs part of what it receives even where nobody wrote a condition.
-    assert "in Mediterranean corridor, 50 % of the money, market access and mobility" in text
-    assert "less than 80 % of its own part" in text
+    model = load_scenario("mediterranean").model
+    share, bar = round(model.variable_tranche * 100), round(model.tranche_bar)
+    assert f"in Mediterranean corridor, {share} % of the money, market access and mobility" in text
+    assert f"less than {bar} % of its own part" in text
     fr = await b.http.get("/help?lang=fr")
     assert "Comment jouer" in fr.text and "Le langage des accords" in html.unescape(fr.text)
-    assert "Plus pour plus : dans Corridor méditerranéen, 50 %" in html.unescape(fr.text)
+    assert f"Plus pour plus : dans Corridor méditerranéen, {share} %" in html.unescape(fr.text)
     ar = await b.http.get("/help?scenario=nowhere&lang=ar")  # an unknown scenario: the default
     assert ar.status_code == 200 and "طريقة اللعب" in ar.text
     join = await b.http.get("/join")
