@@ -83,9 +83,10 @@ def tampered(st: GameState) -> GameState:
 
 def test_another_teams_secrets_do_not_move_the_scoresheet(game: GameState) -> None:
     changed = tampered(game)
-    # The attack is real: valued on the true states, the Union's number moves.
+    # The attack is real: valued on the true states, the Union's number moves (by a few
+    # thousandths since Sahelia's outside investment is 500, far above rounding noise).
     truth = Evaluator(game).value(DEAL).gain(ME), Evaluator(changed).value(DEAL).gain(ME)
-    assert abs(truth[0] - truth[1]) > 0.01, truth
+    assert abs(truth[0] - truth[1]) > 1e-3, truth
     # What the Union may know is the same in both games, to the byte.
     before, after = known_state(game, ME), known_state(changed, ME)
     assert sheets.digest(before) == sheets.digest(after)
