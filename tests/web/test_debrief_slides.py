@@ -63,6 +63,9 @@ def test_the_facilitator_steps_every_projector_through_slides_that_fit(
         "data-sig", re.compile("-left"), timeout=PLAY
     )
     expect(fac.locator("#debrief")).to_have_attribute("data-sig", re.compile("-left"))
+    # The placeholder has its signature before the debrief it loads has arrived: wait
+    # for the slides themselves (count() does not wait).
+    fac.locator(".slide-list li").nth(9).wait_for(state="attached")
     count = fac.locator(".slide-list li").count()
     assert count >= 10
     ARTIFACTS.mkdir(exist_ok=True)
