@@ -35,6 +35,8 @@ new_game = importlib.import_module("game_rules").new_game
 load_scenario = importlib.import_module("game_rules.library").load_scenario
 room_module = importlib.import_module("server.room")
 live = importlib.import_module("server.live")
+models = importlib.import_module("server.models")
+replay = importlib.import_module("server.replay")
 
 AUDIENCES = ["facilitator", "projector", "team:union", "team:sahelia", "team:coastland"]
 
@@ -45,19 +47,10 @@ def line(seq: int) -> object:
 
 
 def room_with(lines: int) -> object:
-    room = room_module.GameRoom(
-        game_id="g1",
-        join_code="ABC123",
-        title="bench",
-        facilitator_hash="f",
-        projector_hash="p",
-        tokens_expire_at=0.0,
-        token_ttl_hours=1.0,
-        timers={},
-        state=new_game(load_scenario("mediterranean"), 1),
-        chat_history=200,
-        bot_pace=1.0,
-    )
+    game = models.Game(id="g1", join_code="ABC123", scenario_id="mediterranean",
+                       facilitator_token_hash="f", projector_token_hash="p",
+                       tokens_expire_at=0.0)  # fmt: skip
+    room = replay.bare_room(game, new_game(load_scenario("mediterranean"), 1), chat_history=200)
     for seq in range(1, lines + 1):
         room.chat.append(line(seq))
     room.seq = lines

@@ -405,29 +405,26 @@ def run(
         procs.append(p)
     barrier.wait(timeout=600)  # connected
     cpu0 = cpu_seconds(server.pid)
-    spy = None
-    if args.py_spy and kind == "compact":
-        out = Path(args.py_spy).parent / f"profile{label}-{len(groups) * PER_GAME}.txt"
-        record = ["record", "-p", str(server.pid), "-d", str(int(args.seconds)), "-r", "200"]
-        spy = subprocess.Popen(
+
+    def profile(phase: str, seconds: float) -> subprocess.Popen[bytes] | None:
+        """py-spy on the server for `seconds` (collapsed stacks beside the binary)."""
+        if not args.py_spy or kind != "compact" or seconds < 1:
+            return None
+        out = Path(args.py_spy).parent / f"profile{label}{phase}-{len(groups) * PER_GAME}.txt"
+        record = ["record", "-p", str(server.pid), "-d", str(int(seconds)), "-r", "200"]
+        return subprocess.Popen(
             [args.py_spy, *record, "-f", "raw", "-o", str(out), "--nonblocking"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+    spy = profile("", args.seconds)
     barrier.wait(timeout=600)  # paced phase done, sockets open
     if spy is not None:
         spy.wait(60)
     cpu1 = cpu_seconds(server.pid)
     rss_after = rss_kib(server.pid)
-    spy = None
-    if args.py_spy and kind == "compact" and args.max_seconds >= 1:
-        out = Path(args.py_spy).parent / f"profile{label}-saturated-{len(groups) * PER_GAME}.txt"
-        record = ["record", "-p", str(server.pid), "-d", str(int(args.max_seconds)), "-r", "200"]
-        spy = subprocess.Popen(
-            [args.py_spy, *record, "-f", "raw", "-o", str(out), "--nonblocking"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    spy = profile("-saturated", args.max_seconds)
     barrier.wait(timeout=600)  # saturation phase done
     if spy is not None:
         spy.wait(60)

@@ -247,21 +247,13 @@ def test_each_audience_reads_the_newest_chat_lines_it_may_read_as_the_chat_grows
     from game_rules import new_game
     from game_rules.library import load_scenario
     from game_rules.views import may_read_chat
-    from server.room import GameRoom, audience_of
+    from server.models import Game
+    from server.replay import bare_room
+    from server.room import audience_of
 
-    room = GameRoom(
-        game_id="g1",
-        join_code="ABC",
-        title="t",
-        facilitator_hash="f",
-        projector_hash="p",
-        tokens_expire_at=0.0,
-        token_ttl_hours=1.0,
-        timers={},
-        state=new_game(load_scenario("mediterranean"), 1),
-        chat_history=4,
-        bot_pace=1.0,
-    )
+    game = Game(id="g1", join_code="ABC", scenario_id="mediterranean", facilitator_token_hash="f",
+                projector_token_hash="p", tokens_expire_at=0.0)  # fmt: skip
+    room = bare_room(game, new_game(load_scenario("mediterranean"), 1), chat_history=4)
     rng = random.Random(3)
     keys = ["facilitator", "projector", "team:union", "team:sahelia", "team:coastland"]
     channels = [
