@@ -90,9 +90,14 @@ def browser() -> Iterator[Any]:
             "(the browser tests drive Debian's chromium, not Playwright's download)"
         )
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         pytest.skip("playwright is not installed: pip install -e '.[test]'")
+    # An assertion waits for its condition up to this long, as an action does (the
+    # contexts' default below). Playwright's own 5 s was short for a round's resolution
+    # on a CI machine running the server's tests on the other core: a clean-clone run
+    # failed once in the Mediterranean game's later steps.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
