@@ -266,9 +266,14 @@ def test_a_mediterranean_game_from_creation_to_the_end_of_round_2(
             look.close()
     union.locator("#impl-form").get_by_role("button", name="Submit decisions").click()
     expect(union.locator("#implementation")).to_contain_text(DECIDED)
+    toast = union.locator("#toast")
+    expect(toast).to_contain_text("change them until the phase ends")
     facilitator_does(fac, "advance", "Next phase")
     for page in everyone:
         phase_is(page, "Resolution")
+    # The confirmation belonged to the phase that ended: it goes with it, well before its
+    # own 6 s, instead of covering the results.
+    expect(toast).to_be_hidden(timeout=2_000)
     for page in (*players, fac):
         expect(page.locator("#results")).to_contain_text("Round 2 (2020)")
     expect(proj.locator("#proj-map figcaption")).to_contain_text("Flows of round 2")

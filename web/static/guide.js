@@ -137,6 +137,17 @@
     if (toastTimer) clearTimeout(toastTimer);
     toastTimer = setTimeout(function () { box.hidden = true; }, 6000);
   }
+  /* A confirmation belongs to the phase it was given in ("you may change them until the
+     phase ends"): a new phase takes it away, and it would cover the results. */
+  var toastPhase = null;
+  function toastFollowsPhase() {
+    var phase = currentPhase();
+    if (toastPhase !== null && phase !== toastPhase) {
+      var box = document.getElementById("toast");
+      if (box) box.hidden = true;
+    }
+    toastPhase = phase;
+  }
   /* On the request itself, not on its form: a live update may replace the form (the
      decisions, once in, re-render the section) before the answer arrives. */
   document.addEventListener("htmx:beforeSend", function (e) {
@@ -162,7 +173,7 @@
     } else { document.execCommand("copy"); done(); }
   });
 
-  function all() { tabs(); announcement(); restoreDraft(); }
+  function all() { tabs(); announcement(); restoreDraft(); toastFollowsPhase(); }
   /* after every live update (compact.js hands its sections to htmx as out-of-band swaps)
      and every swap of a form's answer; once per turn of the event loop */
   var queued = false;
