@@ -386,14 +386,14 @@ def test_reciprocators_and_hardliners_sign_conditional_terms(name: str) -> None:
 
 
 def test_a_new_government_re_ratifies_in_real_bot_games() -> None:
-    """Bilateral, reciprocators: a government that falls under the price of its
-    concessions at home is succeeded by one that ratifies what was signed (a successor at
-    35 re-ratifies above Marenia's threshold of 30). Falls are rare since readmission
-    costs Marenia 12 a round at home, not 18: 2 in 30 games (seeds 20 and 27), both
-    followed by a ratification; seeds 1-5 have none."""
-    sc = load_scenario("bilateral")
+    """Mediterranean, reciprocators: a government that falls under the price of its
+    concessions at home is succeeded by one that ratifies what was signed (23 falls and
+    34 ratifications in seeds 1-10; seed 1 has some). The bilateral game was the case
+    until its recalibration of 3 December left 2 falls in 60 games, neither with an
+    agreement to ratify."""
+    sc = load_scenario("mediterranean")
     ratified = 0
-    for seed in range(1, 31):
+    for seed in range(1, 4):
         game = play_bot_game(sc, seed, _all(RECIPROCATORS, sc))
         falls = [f for rec in game.state.history for f in rec.fallen]
         ratify = [a for *_x, a in game.performed if isinstance(a, A.Ratify)]
