@@ -139,6 +139,19 @@ class _Round:
         memory = self.m.coercion_memory
         self.remembered = [c for c in state.coercions if 1 <= state.round - c.round <= memory]
         self.resents = {(c.target, c.by) for c in self.remembered}
+        # Pressure is public (a refusal of returns, a sanction, opened gates are news): the
+        # target's peers, the teams of its type the same tool could hit next, read it as
+        # how the coercer treats partners like them, and cooperate less with it too. With
+        # several destinations an origin that presses one of them, usually one it has no
+        # deal with, loses nothing with its target; the lasting cost falls on the deals it
+        # keeps with the others.
+        types = {tid: state.scenario.team(tid).type for tid in state.teams}
+        self.wary = {
+            (peer, c.by)
+            for c in self.remembered
+            for peer in state.teams
+            if peer not in (c.by, c.target) and types[peer] == types[c.target]
+        }
         # Pressure repeated on the same target works less each time: the target learns to
         # resist it (a destination refused returns finds other ways to identify and return
         # people; an origin under sanctions stops giving in), while its bill keeps coming.
@@ -156,13 +169,16 @@ class _Round:
         return self.force.get((tool, by, target), 0.0)
 
     def goodwill(self, giver: str, receiver: str) -> float:
-        """How well `giver` cooperates with `receiver`: less if the receiver coerced it.
+        """How well `giver` cooperates with `receiver`: less if the receiver coerced it,
+        or coerced one of the giver's peers (`wary`).
 
         "A mere policy of putting pressure on countries of origin was not sustainable":
         pressure may work in the round it is used; afterwards its target cooperates less.
         """
         if (giver, receiver) in self.resents:
             return 1.0 - self.m.coercion_backlash
+        if (giver, receiver) in self.wary:
+            return 1.0 - self.m.coercion_peer_backlash
         return 1.0
 
 

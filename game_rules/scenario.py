@@ -322,6 +322,14 @@ class Model(_Strict):
         default=0.0,
         description="share by which a coerced team's cooperation with its coercer falls later",
     )
+    coercion_peer_backlash: float = Field(
+        ge=0,
+        le=1,
+        default=0.0,
+        description="share by which the target's peers (the other teams of its type, which "
+        "the same tool could hit next) cooperate less with the coercer later: the public "
+        "record of pressure",
+    )
     coercion_adaptation: float = Field(
         ge=0,
         le=1,

@@ -1612,3 +1612,45 @@ def test_without_a_variable_tranche_every_benefit_is_given() -> None:
 
 def last_indicators(st: GameState, index: int) -> dict[str, dict[str, float]]:
     return st.history[index].indicators
+
+
+def _full_table(peer_backlash: float | None = None) -> Any:
+    """The shipped full table, calm and without falls (two destinations, two origins)."""
+    from game_rules.library import load_scenario
+    from game_rules.scenario import Scenario
+
+    d = load_scenario("full_table").model_dump(mode="json")
+    d["events"] = {"draws_per_round": 0, "deck": []}
+    stable(d)
+    if peer_backlash is not None:
+        d["model"]["coercion_peer_backlash"] = peer_backlash
+    return Scenario.model_validate(d)
+
+
+def test_pressure_on_one_destination_costs_the_coercer_with_the_other() -> None:
+    """The public record: an origin that refuses one destination its returns (one it has
+    no deal with) finds the other destination, its partner, cooperating less with it
+    afterwards. Without it the refusal cost nothing with any partner at a table of two
+    destinations (the full table's `pressure_does_not_pay` failure)."""
+    from game_rules.rules import perform
+
+    def run(sc: Any, refuse: bool) -> GameState:
+        st = start(sc)
+        sign(st, [term("labour_pathway", "nordland", "sahelia", 50000, duration=3)])
+        if refuse:
+            perform(st, team("sahelia"), A.Coerce(tool="readmission_refusal", target="westmark"))
+        next_round(st)
+        next_round(st)
+        return st
+
+    shipped = _full_table()
+    assert shipped.model.coercion_peer_backlash > 0
+    north = "sahel_north"  # Sahelia's corridor to Nordland, the partner it did not press
+    kept = run(shipped, refuse=False).history[1].corridors[north].legal
+    pressed = run(shipped, refuse=True).history[1].corridors[north].legal
+    assert pressed < kept * (1 - shipped.model.coercion_peer_backlash / 2)
+    # The same refusal where peers do not learn of it: Nordland's cooperation is untouched.
+    blind = _full_table(peer_backlash=0.0)
+    assert run(blind, refuse=True).history[1].corridors[north].legal == pytest.approx(
+        run(blind, refuse=False).history[1].corridors[north].legal, rel=0.05
+    )

@@ -167,6 +167,7 @@ _ABSENT: dict[str, set[str]] = {
         # The caseload refused in round 2 waits: the reference's returns are at capacity
         # in every round its reintegration money flows.
         "model.reintegration_boost",
+        "model.coercion_peer_backlash",  # one team of each type: no target has a peer
     },
     "bilateral": {
         # The reference withdraws from the only agreement in round 3, the round a tranche
@@ -197,6 +198,7 @@ _ABSENT: dict[str, set[str]] = {
         "model.coercion_backlash",
         "model.coercion_support_fade",
         "model.coercion_adaptation",
+        "model.coercion_peer_backlash",  # one team of each type: no target has a peer
     },
     "full_table": {
         "model.monitoring_noise",  # the Agency monitors: every team sees true compliance
@@ -222,6 +224,7 @@ _ABSENT: dict[str, set[str]] = {
         "model.third_country_share",  # no third-country readmission on the table
         "model.resettlement_max_share",  # the offered places are already at most 1 %
         "model.coercion_adaptation",  # the reference uses each tool once, never twice
+        "model.coercion_peer_backlash",  # one team of each type: no target has a peer
     },
 }
 
