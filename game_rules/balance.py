@@ -2,7 +2,9 @@
 that a scenario teaches what it claims (its `teaching_goals`).
 
 Pure: `play_one` plays one game and returns a small record; `summarise` and `check_goals`
-aggregate records. The CLI spreads `play_one` over processes and shows progress.
+aggregate records; `remeasure` decides which cells to play again (sequential
+re-measurement of the opponent sets within the noise) and leaves the playing to a function
+it is given. The CLI spreads `play_one` over processes and shows progress.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import itertools
 import math
 import random
 import statistics
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from game_rules.actions import Actor, AdvancePhase, StartGame
@@ -66,6 +69,9 @@ class GameRecord:
     arrivals: float
     arrivals_no_deal: float
     deaths: float
+    extra_round: int = 0
+    """0: a game of the first pass (the schedule cycling through every assignment); k > 0:
+    a game re-played in round k of the re-measurement of the sets within the noise."""
 
 
 def play_one(scenario: Scenario, seed: int, pairing: tuple[str, ...]) -> GameRecord:
@@ -194,9 +200,13 @@ games a strategy (the full table at 1,000 games: 729 assignments) says nothing. 
 the set is `unmeasured`, and a goal that needs it is unproven."""
 CLEAR_SE = 2.0
 """A lead is clear when it exceeds this many standard errors of the difference of the two
-means (about 95 %). `pressure_does_not_pay` counts every lead on the means (a hardliner
-even level with the reciprocator fails it); `no_dominant_strategy` counts only clear
-ones: a set whose two best strategies are level within the noise has no single best.
+means (about 95 % at one look; the re-measurement's repeated looks raise the chance that
+a level set is called clear: docs/balance.md). A set within the noise is re-played
+(`remeasure`) until it is clear or the budget is spent. Then `pressure_does_not_pay`
+fails on a set where the hardliner is clearly as good or still at least level on the
+means, and is unproven on one where it is behind only within the noise;
+`no_dominant_strategy` counts only clear leads: a set whose two best strategies are level
+within the noise has no single best.
 Counting unclear leads there would contradict the pressure goal by arithmetic: with three
 strategies a team meets an odd number of opponent sets (3, 9, 243), so once the hardliner
 is behind the reciprocator in each, the reciprocator or the conceder leads in more than
@@ -212,6 +222,8 @@ class SetVerdict:
     means: dict[str, float]
     ses: dict[str, float]
     """Standard error of each mean (sample standard deviation over the square root of n)."""
+    extra: dict[str, int] = field(default_factory=dict)
+    """Of `games`, those re-played by the re-measurement (`GameRecord.extra_round` > 0)."""
 
     @property
     def measured(self) -> bool:
@@ -230,16 +242,44 @@ class SetVerdict:
         margin, se = self.lead(ranked[0], ranked[1])
         return ranked[0], margin > CLEAR_SE * se
 
+    def contenders(self) -> set[str]:
+        """The strategies not clearly behind the best mean: those more games could still
+        make clearly best."""
+        top = max(self.means.values())
+        best = max(self.means, key=lambda s: self.means[s])
+        return {
+            s
+            for s, m in self.means.items()
+            if s == best or m == top or top - m < CLEAR_SE * math.hypot(self.ses[best], self.ses[s])
+        }
+
+    def pressure(self) -> PressureStatus:
+        """The hardliner against the reciprocator in this set (`PressureStatus`)."""
+        margin, se = self.lead("hardliner", "reciprocator")
+        if margin >= CLEAR_SE * se:
+            return "clearly_as_good"
+        if margin < -CLEAR_SE * se:
+            return "behind"
+        return "ahead_on_mean" if margin >= 0 else "level"
+
     def to_json(self) -> dict[str, Any]:
         leader, clear = self.leader() if self.measured else (None, False)
         return {
             "opponents": list(self.opponents),
             "games": dict(self.games),
+            "extra_games": {s: self.extra.get(s, 0) for s in self.games},
             "means": {s: round(v, 2) for s, v in self.means.items()},
             "measured": self.measured,
             "best": leader,
             "clear": clear,
         }
+
+
+PressureStatus = Literal["behind", "level", "ahead_on_mean", "clearly_as_good"]
+"""A hardliner against its team's reciprocator in one opponent set: `behind` by more than
+CLEAR_SE standard errors; `clearly_as_good` (its lead is at least CLEAR_SE standard
+errors); in between, within the noise, `level` when behind on the means and
+`ahead_on_mean` when at least level on them."""
 
 
 def opponent_sets(
@@ -252,15 +292,17 @@ def opponent_sets(
     for key in itertools.product(STRATEGY_NAMES, repeat=len(teams) - 1):
         g = groups.get(key, {})
         games: dict[str, int] = {}
+        extra: dict[str, int] = {}
         means: dict[str, float] = {}
         ses: dict[str, float] = {}
         for strat in strategies:
             xs = [r.scores[team] for r in g.get(strat, [])]
             games[strat] = len(xs)
+            extra[strat] = sum(1 for r in g.get(strat, []) if r.extra_round > 0)
             if xs:
                 means[strat] = statistics.fmean(xs)
                 ses[strat] = statistics.stdev(xs) / math.sqrt(len(xs)) if len(xs) > 1 else math.inf
-        out.append(SetVerdict(key, games, means, ses))
+        out.append(SetVerdict(key, games, means, ses, extra))
     return out
 
 
@@ -278,13 +320,16 @@ def check_goals(
 ) -> list[GoalResult]:
     """The checks of the scenario's stated goals, on score per opponent set.
 
-    `zone` holds the deal-space reports of the negotiating pairs (for `narrow_zone`).
+    `records` may hold re-played games (`remeasure`): the per-set goals use every game,
+    `zone_of_agreement` the first pass only. `zone` holds the deal-space reports of the
+    negotiating pairs (for `narrow_zone`).
     """
     results: list[GoalResult] = []
     wanted = {g.id for g in scenario.teaching_goals}
     teams = [t.id for t in scenario.teams]
     if "zone_of_agreement" in wanted:
-        results.append(_zone_of_agreement(records, teams))
+        # The first pass only: its assignments are balanced, the re-played cells are not.
+        results.append(_zone_of_agreement([r for r in records if r.extra_round == 0], teams))
     if "pressure_does_not_pay" in wanted:
         results.append(_pressure_does_not_pay(scenario, records, teams))
     if "no_dominant_strategy" in wanted:
@@ -364,31 +409,32 @@ def _pressure_does_not_pay(
     """Every team with a coercive tool scores less as a hardliner than as a reciprocator
     against every set of opponents (its gain over its BATNA is shown beside).
 
-    Fails on a measured set (MIN_GAMES of each) where the hardliner's mean is at least
-    the reciprocator's; passes when every set is measured and it is behind in each;
-    otherwise unproven (some set unmeasured)."""
+    Judged per measured set (MIN_GAMES of each) on `SetVerdict.pressure`, after the
+    re-measurement of the sets within the noise (`remeasure`): fails on a set where the
+    hardliner is clearly as good (CLEAR_SE) or, still within the noise, at least level on
+    the means; passes when every set is measured and the hardliner is clearly behind in
+    each; otherwise unproven (a set unmeasured, or behind only within the noise: `level`).
+    The overall means beside are over the first pass, whose assignments are balanced."""
     coercers = [t.id for t in scenario.teams if t.coercive_tools]
     if not coercers:
         return GoalResult(
             "pressure_does_not_pay", "pass", "no coercion: no team has a coercive tool"
         )
+    first = [r for r in records if r.extra_round == 0]
     parts: list[str] = []
     per_team: dict[str, list[dict[str, Any]]] = {}
-    failed = unmeasured = False
+    failed = unproven = False
     for team in coercers:
         sets = opponent_sets(records, teams, team, ("hardliner", "reciprocator"))
-        per_team[team] = [v.to_json() for v in sets]
         measured = [v for v in sets if v.measured]
-        as_good = clearly = 0
-        for v in measured:
-            margin, se = v.lead("hardliner", "reciprocator")
-            if margin >= 0:
-                as_good += 1
-                clearly += margin >= CLEAR_SE * se
-        failed = failed or as_good > 0
-        unmeasured = unmeasured or len(measured) < len(sets)
-        hard = [r for r in records if r.strategies[team] == "hardliner"]
-        recip = [r for r in records if r.strategies[team] == "reciprocator"]
+        per_team[team] = [
+            v.to_json() | {"pressure": v.pressure() if v.measured else None} for v in sets
+        ]
+        status = Counter(v.pressure() for v in measured)
+        failed = failed or status["clearly_as_good"] + status["ahead_on_mean"] > 0
+        unproven = unproven or status["level"] > 0 or len(measured) < len(sets)
+        hard = [r for r in first if r.strategies[team] == "hardliner"]
+        recip = [r for r in first if r.strategies[team] == "reciprocator"]
 
         def mean(rs: list[GameRecord], gain: bool, team: str = team) -> float:
             return (
@@ -397,20 +443,26 @@ def _pressure_does_not_pay(
                 else math.nan
             )
 
+        as_good = status["clearly_as_good"] + status["ahead_on_mean"]
+        extra = sum(sum(v.extra.values()) for v in sets)
         parts.append(
             f"{team}: hardliner score {mean(hard, False):.1f} vs reciprocator "
             f"{mean(recip, False):.1f}, at least as good in {as_good} of {len(measured)} "
-            f"measured opponent sets (clearly in {clearly}; {len(measured)} of {len(sets)} "
-            f"measured, {_cells(sets)} games a cell; gain {mean(hard, True):+.1f} vs "
-            f"{mean(recip, True):+.1f})"
+            f"measured opponent sets (clearly in {status['clearly_as_good']}, on the means "
+            f"only in {status['ahead_on_mean']}; level within the noise in "
+            f"{status['level']}; clearly behind in {status['behind']}; {len(measured)} of "
+            f"{len(sets)} measured, {_cells(sets)} games a cell, {extra} of them re-played; "
+            f"gain {mean(hard, True):+.1f} vs {mean(recip, True):+.1f})"
         )
-    verdict: Verdict = "fail" if failed else "unproven" if unmeasured else "pass"
-    note = (
-        f"; a set counts with at least {MIN_GAMES} games of each strategy: play at least "
-        f"{MIN_GAMES * len(STRATEGY_NAMES) ** len(teams):,} games"
-        if verdict == "unproven"
-        else ""
-    )
+    verdict: Verdict = "fail" if failed else "unproven" if unproven else "pass"
+    note = ""
+    if verdict == "unproven":
+        note = (
+            "; a set behind only within the noise proves nothing: more games "
+            "(--games, --extra-games) can clear it"
+            f"; a set counts with at least {MIN_GAMES} games of each strategy: play at least "
+            f"{MIN_GAMES * len(STRATEGY_NAMES) ** len(teams):,} games"
+        )
     return GoalResult("pressure_does_not_pay", verdict, "; ".join(parts) + note, per_team)
 
 
@@ -440,11 +492,42 @@ def dominant_strategies(
     return found, incomplete
 
 
+def _dominance_counts(sets: list[SetVerdict]) -> tuple[dict[str, int], dict[str, int]]:
+    """Over the measured sets: how many each strategy leads on the means, and how many
+    clearly (CLEAR_SE)."""
+    leads = dict.fromkeys(STRATEGY_NAMES, 0)
+    clear = dict.fromkeys(STRATEGY_NAMES, 0)
+    for v in sets:
+        if v.measured:
+            leader, is_clear = v.leader()
+            if leader is not None:
+                leads[leader] += 1
+                clear[leader] += is_clear
+    return leads, clear
+
+
+def _dominance_open(sets: list[SetVerdict]) -> list[SetVerdict]:
+    """The measured sets without a clear best whose clearing could make a strategy
+    clearly best in more than half of the team's sets: none once one is already, none
+    when no strategy could get there whatever they showed."""
+    _, clear = _dominance_counts(sets)
+    half = len(sets) / 2
+    if any(n > half for n in clear.values()):
+        return []
+    unclear = [v for v in sets if v.measured and not v.leader()[1]]
+    tipping = {
+        s for s in STRATEGY_NAMES if clear[s] + sum(s in v.contenders() for v in unclear) > half
+    }
+    return [v for v in unclear if v.contenders() & tipping]
+
+
 def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalResult:
     """No strategy is clearly best (CLEAR_SE) in more than half of a team's opponent
     sets. Fails when one clearly leads in more than half of them among the measured
     (MIN_GAMES) sets, whatever the others would show; passes when every set is measured
-    and none does; otherwise unproven. Leads within the noise are reported beside."""
+    and none does; otherwise unproven. The sets within the noise that could tip it were
+    re-measured first (`remeasure`); those still within the noise after the cap have no
+    single best strategy and are reported beside, with the leads on the means."""
     parts: list[str] = []
     per_team: dict[str, list[dict[str, Any]]] = {}
     dominant: list[str] = []
@@ -454,13 +537,7 @@ def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalRe
         per_team[team] = [v.to_json() for v in sets]
         measured = [v for v in sets if v.measured]
         unmeasured = unmeasured or len(measured) < len(sets)
-        leads = dict.fromkeys(STRATEGY_NAMES, 0)
-        clear = dict.fromkeys(STRATEGY_NAMES, 0)
-        for v in measured:
-            leader, is_clear = v.leader()
-            if leader is not None:
-                leads[leader] += 1
-                clear[leader] += is_clear
+        leads, clear = _dominance_counts(sets)
         half = len(sets) / 2
         for strat in STRATEGY_NAMES:
             if clear[strat] > half:
@@ -468,11 +545,19 @@ def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalRe
                     f"{team}={strat} (clearly best in {clear[strat]} of {len(sets)}, ahead on "
                     f"the means in {leads[strat]})"
                 )
+        still = _dominance_open(sets)
+        extra = sum(sum(v.extra.values()) for v in sets)
         parts.append(
             f"{team}: best in "
             + ", ".join(f"{s} {leads[s]} ({clear[s]} clearly)" for s in STRATEGY_NAMES)
             + f" of {len(measured)} measured of {len(sets)} opponent sets ({_cells(sets)} "
-            "games a cell)"
+            f"games a cell, {extra} of them re-played"
+            + (
+                f"; {len(still)} set(s) level within the noise that could make one dominant"
+                if still
+                else ""
+            )
+            + ")"
         )
     if dominant:
         verdict: Verdict = "fail"
@@ -489,6 +574,92 @@ def _no_dominant_strategy(records: list[GameRecord], teams: list[str]) -> GoalRe
         verdict = "pass"
         head = "no strategy scores clearly best in more than half of the opponent sets for any team"
     return GoalResult("no_dominant_strategy", verdict, head + "; " + "; ".join(parts), per_team)
+
+
+Job = tuple[int, tuple[str, ...]]
+"""A game to play: its seed and its assignment of strategies to the teams, in order."""
+
+
+def _cell(teams: list[str], team: str, opponents: tuple[str, ...], strat: str) -> tuple[str, ...]:
+    """The assignment of `team` playing `strat` against `opponents` (the others in order)."""
+    i = teams.index(team)
+    return (*opponents[:i], strat, *opponents[i:])
+
+
+def open_cells(scenario: Scenario, records: list[GameRecord]) -> list[tuple[str, ...]]:
+    """The assignments a goal's verdict still needs more games of: both cells of every
+    measured set where a team's hardliner is within the noise of its reciprocator
+    (`pressure_does_not_pay`), and the cells of the contenders (`SetVerdict.contenders`)
+    of every set without a clear best that could make a strategy dominant
+    (`no_dominant_strategy`). Unmeasured sets (fewer than
+    MIN_GAMES) are not filled: they need a longer first pass."""
+    wanted = {g.id for g in scenario.teaching_goals}
+    teams = [t.id for t in scenario.teams]
+    cells: set[tuple[str, ...]] = set()
+    if "pressure_does_not_pay" in wanted:
+        pair = ("hardliner", "reciprocator")
+        for team in (t.id for t in scenario.teams if t.coercive_tools):
+            for v in opponent_sets(records, teams, team, pair):
+                if v.measured and v.pressure() in ("level", "ahead_on_mean"):
+                    cells.update(_cell(teams, team, v.opponents, s) for s in pair)
+    if "no_dominant_strategy" in wanted:
+        for team in teams:
+            for v in _dominance_open(opponent_sets(records, teams, team, STRATEGY_NAMES)):
+                cells.update(_cell(teams, team, v.opponents, s) for s in v.contenders())
+    return sorted(cells)
+
+
+def extra_seed(scenario: Scenario, seed: int, cell: tuple[str, ...], k: int) -> int:
+    """The seed of the `k`-th re-played game of `cell` in the run of `seed`: the same
+    whatever the rounds, the workers or the other cells."""
+    return random.Random(f"balance-extra:{scenario.id}:{seed}:{'/'.join(cell)}:{k}").randrange(
+        2**31
+    )
+
+
+def extra_jobs(scenario: Scenario, records: list[GameRecord], seed: int, budget: int) -> list[Job]:
+    """The next round of re-measurement: every open cell (`open_cells`) doubles its games
+    (at least MIN_GAMES more); when that would exceed what is left of `budget` extra
+    games, each gets an equal share of it, and none is played if that share is below
+    MIN_GAMES (a look after a handful of games is worth little). Empty when nothing is
+    open or the budget is spent: the cap is never exceeded."""
+    teams = [t.id for t in scenario.teams]
+    left = budget - sum(1 for r in records if r.extra_round > 0)
+    cells = open_cells(scenario, records) if left > 0 else []
+    if not cells:
+        return []
+    played = Counter(tuple(r.strategies[t] for t in teams) for r in records)
+    extra = Counter(tuple(r.strategies[t] for t in teams) for r in records if r.extra_round > 0)
+    want = {c: max(MIN_GAMES, played[c]) for c in cells}
+    if sum(want.values()) > left:
+        share = left // len(cells)
+        if share < MIN_GAMES:
+            return []
+        want = {c: min(n, share) for c, n in want.items()}
+    return [
+        (extra_seed(scenario, seed, c, k), c)
+        for c in cells
+        for k in range(extra[c], extra[c] + want[c])
+    ]
+
+
+def remeasure(
+    scenario: Scenario,
+    records: list[GameRecord],
+    seed: int,
+    budget: int,
+    play: Callable[[list[Job], int], list[GameRecord]],
+) -> list[GameRecord]:
+    """Sequential re-measurement: `records` (the first pass) and, round after round, the
+    games of `extra_jobs` played by `play(jobs, round)` and labelled with their round
+    (`GameRecord.extra_round`), until no set a verdict needs is within the noise or
+    `budget` extra games are spent. Deterministic given the records and the seed."""
+    out = list(records)
+    rnd = max((r.extra_round for r in out), default=0)
+    while jobs := extra_jobs(scenario, out, seed, budget):
+        rnd += 1
+        out.extend(replace(r, extra_round=rnd) for r in play(jobs, rnd))
+    return out
 
 
 def narrow_zone(zone: Sequence[DealSpaceReport] | None) -> GoalResult:

@@ -188,18 +188,30 @@ def balance(
     seed: Annotated[int, typer.Option(help="seed of the whole run")] = 1,
     workers: Annotated[int, typer.Option(help="processes (default: every core)")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the results here")] = None,
+    extra_games: Annotated[
+        int | None,
+        typer.Option(
+            help="at most this many games re-played in the opponent sets still within the "
+            "noise after the first pass (default: as many as --games; 0: none)"
+        ),
+    ] = None,
 ) -> None:
     """Play many bot games across all pairings of strategies to roles, analyse every
     pair's deal space; check the scenario's teaching goals and exit non-zero if one fails
-    or is unproven (the sample lacks the pairings it needs)."""
+    or is unproven (the sample lacks the pairings it needs). Opponent sets whose
+    comparison is within the noise after the first pass are re-played, round after
+    round, until clear or --extra-games are spent (docs/balance.md)."""
     import os
     import time
     from concurrent.futures import ProcessPoolExecutor
 
     from game_rules.balance import (
         GameRecord,
+        Job,
         check_goals,
         legal_pathways_only,
+        open_cells,
+        remeasure,
         schedule,
         summarise,
     )
@@ -212,28 +224,48 @@ def balance(
         raise typer.Exit(1) from None
     if games < 1:
         raise typer.BadParameter("--games must be at least 1")
+    budget = games if extra_games is None else extra_games
+    if budget < 0:
+        raise typer.BadParameter("--extra-games must be at least 0")
     jobs = schedule(sc, games, seed)
     n_workers = workers or os.cpu_count() or 1
-    records: list[GameRecord] = []
+    first: list[GameRecord] = []
     start = time.perf_counter()
-    with (
-        ProcessPoolExecutor(
-            n_workers, initializer=_balance_worker_init, initargs=(sc.model_dump_json(),)
-        ) as pool,
-        typer.progressbar(
-            length=len(jobs), label=f"{sc.id}: {games} games", file=sys.stderr
-        ) as bar,
-    ):
-        for rec in pool.map(_balance_job, jobs, chunksize=max(1, games // (n_workers * 20))):
-            records.append(GameRecord(**rec))
-            bar.update(1)
-    elapsed = time.perf_counter() - start
+    with ProcessPoolExecutor(
+        n_workers, initializer=_balance_worker_init, initargs=(sc.model_dump_json(),)
+    ) as pool:
+
+        def play(batch: list[Job], label: str) -> list[GameRecord]:
+            out: list[GameRecord] = []
+            chunk = max(1, len(batch) // (n_workers * 20))
+            with typer.progressbar(length=len(batch), label=label, file=sys.stderr) as bar:
+                for rec in pool.map(_balance_job, batch, chunksize=chunk):
+                    out.append(GameRecord(**rec))
+                    bar.update(1)
+            return out
+
+        first = play(jobs, f"{sc.id}: {games} games")
+        elapsed = time.perf_counter() - start
+        start = time.perf_counter()
+        records = remeasure(
+            sc,
+            first,
+            seed,
+            budget,
+            lambda batch, rnd: play(
+                batch, f"{sc.id}: re-measuring, round {rnd}: {len(batch)} games"
+            ),
+        )
+        extra_elapsed = time.perf_counter() - start
+    extra = len(records) - len(first)
+    rounds = max((r.extra_round for r in records), default=0)
+    still_open = len(open_cells(sc, records))
     base, wide = 0.0, 0.0
     for s in range(seed, seed + 10):
         b, w = legal_pathways_only(sc, s)
         base, wide = base + b, wide + w
     ratio = wide / base if base else None
-    table = summarise(records)
+    table = summarise(first)  # the first pass: balanced over every assignment
     from game_rules.dealspace import negotiating_pairs
 
     pairs = [tuple(p) for p in negotiating_pairs(sc)]
@@ -241,7 +273,10 @@ def balance(
     goals = check_goals(sc, records, ratio, zone)
     typer.echo(
         f"{sc.name}: {games} games in {elapsed:.1f} s ({games / elapsed:.0f} games/s, "
-        f"{n_workers} processes)"
+        f"{n_workers} processes); re-measured the sets within the noise: {extra} extra "
+        f"games of at most {budget} in {rounds} round(s), {extra_elapsed:.1f} s"
+        + (f", {still_open} cells still within the noise at the cap" if still_open else "")
+        + " (the table: the first pass only)"
     )
     header = (
         f"{'team':12} {'strategy':13} {'games':>5} {'score':>12} {'gain':>12} "
@@ -277,6 +312,11 @@ def balance(
                     "games": games,
                     "seed": seed,
                     "seconds": elapsed,
+                    "extra_games": extra,
+                    "extra_games_budget": budget,
+                    "extra_rounds": rounds,
+                    "extra_seconds": extra_elapsed,
+                    "open_cells_at_cap": still_open,
                     "table": table,
                     "legal_only_ratio": ratio,
                     "zone_of_agreement": [r.to_json() for r in zone],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,8 +18,13 @@ from game_rules.balance import (
     MIN_GAMES,
     STRATEGY_NAMES,
     GameRecord,
+    Job,
     check_goals,
+    extra_jobs,
+    extra_seed,
     narrow_zone,
+    open_cells,
+    remeasure,
 )
 from game_rules.cli import app
 from game_rules.dealspace import DealSpace, DealValue, Issue, summarise
@@ -29,6 +35,25 @@ MED = load_scenario("mediterranean")
 TEAMS = [t.id for t in MED.teams]
 
 Score = Callable[[str, dict[str, str]], float]
+
+
+def record(
+    pairing: tuple[str, ...], scores: dict[str, float], seed: int = 0, batna: float = 50.0
+) -> GameRecord:
+    """One game of `pairing` (the teams' strategies in order) with these scores."""
+    return GameRecord(
+        seed=seed,
+        strategies=dict(zip(TEAMS, pairing, strict=True)),
+        scores=scores,
+        batna=dict.fromkeys(TEAMS, batna),
+        agreements=dict.fromkeys(TEAMS, 1),
+        compliance=dict.fromkeys(TEAMS, 100.0),
+        falls=dict.fromkeys(TEAMS, 0),
+        coercion=dict.fromkeys(TEAMS, 0),
+        arrivals=0.0,
+        arrivals_no_deal=0.0,
+        deaths=0.0,
+    )
 
 
 def records(
@@ -46,21 +71,8 @@ def records(
             continue
         strategies = dict(zip(TEAMS, pairing, strict=True))
         jitter = 0.1 * (k % 5 - 2)
-        out.append(
-            GameRecord(
-                seed=n,
-                strategies=strategies,
-                scores={t: score(t, strategies) + jitter for t in TEAMS},
-                batna={t: batna for t in TEAMS},
-                agreements=dict.fromkeys(TEAMS, 1),
-                compliance=dict.fromkeys(TEAMS, 100.0),
-                falls=dict.fromkeys(TEAMS, 0),
-                coercion=dict.fromkeys(TEAMS, 0),
-                arrivals=0.0,
-                arrivals_no_deal=0.0,
-                deaths=0.0,
-            )
-        )
+        scores = {t: score(t, strategies) + jitter for t in TEAMS}
+        out.append(record(pairing, scores, seed=n, batna=batna))
     return out
 
 
@@ -270,3 +282,165 @@ def test_the_balance_command_shows_the_zone_and_refuses_an_unproven_goal(tmp_pat
     assert doc["zone_of_agreement"][0]["size"] == 3
     verdicts = {g["id"]: g["verdict"] for g in doc["goals"]}
     assert verdicts["no_dominant_strategy"] == "unproven"
+
+
+# --- sequential re-measurement --------------------------------------------------------
+
+NOISY = ("hardliner", "conceder", "conceder")
+"""The union's hardliner against a conceding Coastland and Sahelia: the noisy cell."""
+
+
+def noisy_first_pass(hard: list[float]) -> list[GameRecord]:
+    """Five games of every assignment, clear everywhere (BASE, ±0.2), but the union's
+    hardliner in NOISY, which scores `hard` (spread by a few points)."""
+    out = [r for r in records(lambda t, s: BASE[s[t]]) if tuple(r.strategies.values()) != NOISY]
+    for k, x in enumerate(hard):
+        out.append(record(NOISY, {"union": x, "coastland": 50.0, "sahelia": 50.0}, seed=k))
+    return out
+
+
+def player(
+    union_hardliner: float,
+) -> tuple[Callable[[list[Job], int], list[GameRecord]], list[int]]:
+    """A stand-in for the process pool: a game's scores are BASE (the union's hardliner in
+    NOISY: `union_hardliner`) plus a spread of 2 points drawn from the game's seed. Also
+    the list of jobs it was given."""
+    calls: list[int] = []
+
+    def play(jobs: list[Job], rnd: int) -> list[GameRecord]:
+        calls.append(len(jobs))
+        out = []
+        for seed, pairing in jobs:
+            r = random.Random(seed)
+            s = dict(zip(TEAMS, pairing, strict=True))
+            true = {t: BASE[s[t]] for t in TEAMS}
+            if pairing == NOISY:
+                true["union"] = union_hardliner
+            out.append(record(pairing, {t: v + r.gauss(0, 2) for t, v in true.items()}, seed))
+        return out
+
+    return play, calls
+
+
+def pressure(recs: list[GameRecord]) -> tuple[str, str, dict[str, object]]:
+    (g,) = [g for g in check_goals(MED, recs, 0.9) if g.id == "pressure_does_not_pay"]
+    (noisy,) = [v for v in g.sets["union"] if tuple(v["opponents"]) == NOISY[1:]]
+    return g.verdict, g.detail, noisy
+
+
+# The hardliner's five games: 52.8 on the means against the reciprocator's 52.0, with a
+# spread of 3 points: within the noise, so a fail on the point estimate alone.
+AHEAD = [49.0, 56.0, 50.0, 56.0, 53.0]
+
+
+def test_a_noisy_set_is_re_measured_and_its_verdict_changes() -> None:
+    first = noisy_first_pass(AHEAD)
+    verdict, detail, noisy = pressure(first)
+    assert (
+        verdict == "fail"
+        and "on the means only in 1" in detail
+        and noisy["pressure"] == ("ahead_on_mean")
+    )
+    # Only the noisy set's two cells are open (dominance: the reciprocator is clearly best
+    # everywhere, decided already).
+    assert open_cells(MED, first) == [NOISY, ("reciprocator", "conceder", "conceder")]
+    play, calls = player(union_hardliner=48.0)  # the truth: behind by 4
+    recs = remeasure(MED, first, 1, 200, play)
+    verdict, detail, noisy = pressure(recs)
+    assert verdict == "pass" and noisy["pressure"] == "behind", detail
+    extra = noisy["extra_games"]
+    assert isinstance(extra, dict) and extra["hardliner"] > 0 and extra["reciprocator"] > 0
+    assert len(recs) - len(first) == sum(calls) <= 200
+    assert calls[0] == 2 * MIN_GAMES  # the first round doubles the five games of each cell
+    assert {r.extra_round for r in recs[len(first) :]} == set(range(1, len(calls) + 1))
+    # The zone of agreement and the tables stay on the first pass.
+    (zone,) = [g for g in check_goals(MED, recs, 0.9) if g.id == "zone_of_agreement"]
+    (zone_first,) = [g for g in check_goals(MED, first, 0.9) if g.id == "zone_of_agreement"]
+    assert zone.detail == zone_first.detail
+
+
+def test_a_set_behind_only_within_the_noise_at_the_cap_is_unproven() -> None:
+    behind = [47.0, 54.0, 48.0, 54.0, 51.0]  # 50.8 against 52.0, spread 3
+    first = noisy_first_pass(behind)
+    verdict, detail, noisy = pressure(first)  # no extra games: the cap is 0
+    assert verdict == "unproven" and "level within the noise in 1" in detail
+    assert noisy["pressure"] == "level" and noisy["extra_games"] == {
+        "hardliner": 0,
+        "reciprocator": 0,
+    }
+    assert remeasure(MED, first, 1, 0, player(48.0)[0]) == first
+    # Truly level: however many games the budget buys, never a pass.
+    recs = remeasure(MED, first, 1, 60, player(union_hardliner=52.0)[0])
+    assert pressure(recs)[0] in ("unproven", "fail")
+
+
+def test_the_cap_on_extra_games_is_respected() -> None:
+    first = noisy_first_pass(AHEAD)
+    for budget in (0, 9, 10, 12, 29, 60, 101):
+        play, calls = player(union_hardliner=52.0)  # level: it never clears
+        recs = remeasure(MED, first, 1, budget, play)
+        extra = len(recs) - len(first)
+        assert extra == sum(calls) <= budget, (budget, calls)
+        # Each round gives every open cell at least MIN_GAMES: 10 games need a budget of 10.
+        assert (extra > 0) == (budget >= 2 * MIN_GAMES)
+        assert extra_jobs(MED, recs, 1, budget) == [] or extra == budget
+    # When the share of what is left is below MIN_GAMES a cell, no round is played.
+    assert extra_jobs(MED, first, 1, 2 * MIN_GAMES - 1) == []
+
+
+def test_re_measurement_is_deterministic() -> None:
+    first = noisy_first_pass(AHEAD)
+
+    def run(seed: int) -> tuple[list[GameRecord], str, str]:
+        recs = remeasure(MED, first, seed, 200, player(union_hardliner=51.0)[0])
+        verdict, detail, _ = pressure(recs)
+        return recs, verdict, detail
+
+    a, b = run(1), run(1)
+    assert a == b and len(a[0]) > len(first)
+    other = run(2)
+    assert [r.seed for r in other[0][len(first) :]] != [r.seed for r in a[0][len(first) :]]
+    # A cell's k-th extra game has one seed whatever the rounds or the other cells.
+    jobs = extra_jobs(MED, first, 1, 200)
+    assert jobs[:MIN_GAMES] == [(extra_seed(MED, 1, NOISY, k), NOISY) for k in range(MIN_GAMES)]
+
+
+def test_dominance_re_measures_only_the_sets_that_could_tip_it() -> None:
+    """The union's reciprocator leads the conceder everywhere, in four sets clearly and
+    within the noise in the others: those are re-measured (the contenders' cells only,
+    not the hardliner's, clearly behind); once the reciprocator is clearly best in more
+    than half (the fifth set shows its point of lead), the goal fails and nothing more is
+    played."""
+    order = list(itertools.product(STRATEGY_NAMES, repeat=2))
+
+    def score(t: str, s: dict[str, str], more: bool = False) -> float:
+        k = order.index(tuple(s[o] for o in TEAMS if o != t))  # type: ignore[arg-type]
+        if t != "union":  # the others: each lead clear, none in more than four sets
+            best = "conceder" if k < 4 else "reciprocator" if k < 8 else "hardliner"
+            return 52.0 if s[t] == best else 45.0 if s[t] == "hardliner" else 50.0
+        recip = 51.0 if k < 4 else 50.05
+        if more and k == 4:  # more games show the reciprocator a point ahead in set 5
+            recip = 51.0
+        return {"conceder": 50.0, "hardliner": 40.0, "reciprocator": recip}[s[t]]
+
+    first = records(score)
+    (g,) = [g for g in check_goals(MED, first, 0.9) if g.id == "no_dominant_strategy"]
+    assert g.verdict == "pass" and "5 set(s) level within the noise that could make" in g.detail
+    cells = open_cells(MED, first)
+    assert len(cells) == 10 and all(c[0] != "hardliner" for c in cells)
+
+    def play(jobs: list[Job], rnd: int) -> list[GameRecord]:
+        out = []
+        for seed, pairing in jobs:
+            s = dict(zip(TEAMS, pairing, strict=True))
+            jitter = random.Random(seed).uniform(-0.2, 0.2)
+            out.append(record(pairing, {t: score(t, s, more=True) + jitter for t in TEAMS}))
+        return out
+
+    recs = remeasure(MED, first, 1, 1000, play)
+    (g,) = [g for g in check_goals(MED, recs, 0.9) if g.id == "no_dominant_strategy"]
+    assert g.verdict == "fail" and "union=reciprocator (clearly best in " in g.detail
+    fifth = next(v for v in g.sets["union"] if tuple(v["opponents"]) == order[4])
+    assert fifth["best"] == "reciprocator" and fifth["clear"]
+    assert fifth["extra_games"]["hardliner"] == 0 < fifth["extra_games"]["reciprocator"]
+    assert open_cells(MED, recs) == []
