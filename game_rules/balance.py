@@ -580,36 +580,47 @@ Job = tuple[int, tuple[str, ...]]
 """A game to play: its seed and its assignment of strategies to the teams, in order."""
 
 
-def _cell(teams: list[str], team: str, opponents: tuple[str, ...], strat: str) -> tuple[str, ...]:
+Assignment = tuple[str, ...]
+"""An assignment of strategies to the teams, in order: the games of one cell."""
+
+
+def _cell(teams: list[str], team: str, opponents: tuple[str, ...], strat: str) -> Assignment:
     """The assignment of `team` playing `strat` against `opponents` (the others in order)."""
     i = teams.index(team)
     return (*opponents[:i], strat, *opponents[i:])
 
 
-def open_cells(scenario: Scenario, records: list[GameRecord]) -> list[tuple[str, ...]]:
-    """The assignments a goal's verdict still needs more games of: both cells of every
-    measured set where a team's hardliner is within the noise of its reciprocator
-    (`pressure_does_not_pay`), and the cells of the contenders (`SetVerdict.contenders`)
-    of every set without a clear best that could make a strategy dominant
-    (`no_dominant_strategy`). Unmeasured sets (fewer than
-    MIN_GAMES) are not filled: they need a longer first pass."""
+def _open(scenario: Scenario, records: list[GameRecord]) -> tuple[set[Assignment], set[Assignment]]:
+    """The open cells of `pressure_does_not_pay` and of `no_dominant_strategy` (`open_cells`)."""
     wanted = {g.id for g in scenario.teaching_goals}
     teams = [t.id for t in scenario.teams]
-    cells: set[tuple[str, ...]] = set()
+    pressure: set[Assignment] = set()
+    dominance: set[Assignment] = set()
     if "pressure_does_not_pay" in wanted:
         pair = ("hardliner", "reciprocator")
         for team in (t.id for t in scenario.teams if t.coercive_tools):
             for v in opponent_sets(records, teams, team, pair):
                 if v.measured and v.pressure() in ("level", "ahead_on_mean"):
-                    cells.update(_cell(teams, team, v.opponents, s) for s in pair)
+                    pressure.update(_cell(teams, team, v.opponents, s) for s in pair)
     if "no_dominant_strategy" in wanted:
         for team in teams:
             for v in _dominance_open(opponent_sets(records, teams, team, STRATEGY_NAMES)):
-                cells.update(_cell(teams, team, v.opponents, s) for s in v.contenders())
-    return sorted(cells)
+                dominance.update(_cell(teams, team, v.opponents, s) for s in v.contenders())
+    return pressure, dominance
 
 
-def extra_seed(scenario: Scenario, seed: int, cell: tuple[str, ...], k: int) -> int:
+def open_cells(scenario: Scenario, records: list[GameRecord]) -> list[Assignment]:
+    """The assignments a goal's verdict still needs more games of: both cells of every
+    measured set where a team's hardliner is within the noise of its reciprocator
+    (`pressure_does_not_pay`), and the cells of the contenders (`SetVerdict.contenders`)
+    of every set without a clear best that could make a strategy dominant
+    (`no_dominant_strategy`). Unmeasured sets (fewer than MIN_GAMES) are not filled:
+    they need a longer first pass."""
+    pressure, dominance = _open(scenario, records)
+    return sorted(pressure | dominance)
+
+
+def extra_seed(scenario: Scenario, seed: int, cell: Assignment, k: int) -> int:
     """The seed of the `k`-th re-played game of `cell` in the run of `seed`: the same
     whatever the rounds, the workers or the other cells."""
     return random.Random(f"balance-extra:{scenario.id}:{seed}:{'/'.join(cell)}:{k}").randrange(
@@ -619,26 +630,32 @@ def extra_seed(scenario: Scenario, seed: int, cell: tuple[str, ...], k: int) -> 
 
 def extra_jobs(scenario: Scenario, records: list[GameRecord], seed: int, budget: int) -> list[Job]:
     """The next round of re-measurement: every open cell (`open_cells`) doubles its games
-    (at least MIN_GAMES more); when that would exceed what is left of `budget` extra
-    games, each gets an equal share of it, and none is played if that share is below
-    MIN_GAMES (a look after a handful of games is worth little). Empty when nothing is
-    open or the budget is spent: the cap is never exceeded."""
+    (at least MIN_GAMES more). The cells of `pressure_does_not_pay` come first: a set of
+    it still within the noise makes the goal unproven, one of `no_dominant_strategy`
+    only has no single best. When a group's doubling would exceed what is left of
+    `budget` extra games, each of its cells gets an equal share, and none is played if
+    that share is below MIN_GAMES (a look after a handful of games is worth little).
+    Empty when nothing is open or the budget is spent: the cap is never exceeded."""
     teams = [t.id for t in scenario.teams]
     left = budget - sum(1 for r in records if r.extra_round > 0)
-    cells = open_cells(scenario, records) if left > 0 else []
-    if not cells:
+    if left <= 0:
         return []
+    pressure, dominance = _open(scenario, records)
     played = Counter(tuple(r.strategies[t] for t in teams) for r in records)
     extra = Counter(tuple(r.strategies[t] for t in teams) for r in records if r.extra_round > 0)
-    want = {c: max(MIN_GAMES, played[c]) for c in cells}
-    if sum(want.values()) > left:
-        share = left // len(cells)
-        if share < MIN_GAMES:
-            return []
-        want = {c: min(n, share) for c, n in want.items()}
+    want: dict[Assignment, int] = {}
+    for group in (sorted(pressure), sorted(dominance - pressure)):
+        need = {c: max(MIN_GAMES, played[c]) for c in group}
+        if sum(need.values()) > left:
+            share = left // len(group)
+            if share < MIN_GAMES:
+                break
+            need = {c: min(n, share) for c, n in need.items()}
+        want |= need
+        left -= sum(need.values())
     return [
         (extra_seed(scenario, seed, c, k), c)
-        for c in cells
+        for c in sorted(want)
         for k in range(extra[c], extra[c] + want[c])
     ]
 

@@ -290,10 +290,11 @@ NOISY = ("hardliner", "conceder", "conceder")
 """The union's hardliner against a conceding Coastland and Sahelia: the noisy cell."""
 
 
-def noisy_first_pass(hard: list[float]) -> list[GameRecord]:
-    """Five games of every assignment, clear everywhere (BASE, ±0.2), but the union's
-    hardliner in NOISY, which scores `hard` (spread by a few points)."""
-    out = [r for r in records(lambda t, s: BASE[s[t]]) if tuple(r.strategies.values()) != NOISY]
+def noisy_first_pass(hard: list[float], score: Score | None = None) -> list[GameRecord]:
+    """Five games of every assignment, clear everywhere (BASE, ±0.2, or `score`), but the
+    union's hardliner in NOISY, which scores `hard` (spread by a few points)."""
+    base = records(score or (lambda t, s: BASE[s[t]]))
+    out = [r for r in base if tuple(r.strategies.values()) != NOISY]
     for k, x in enumerate(hard):
         out.append(record(NOISY, {"union": x, "coastland": 50.0, "sahelia": 50.0}, seed=k))
     return out
@@ -444,3 +445,20 @@ def test_dominance_re_measures_only_the_sets_that_could_tip_it() -> None:
     assert fifth["best"] == "reciprocator" and fifth["clear"]
     assert fifth["extra_games"]["hardliner"] == 0 < fifth["extra_games"]["reciprocator"]
     assert open_cells(MED, recs) == []
+
+
+def test_the_pressure_sets_get_the_budget_first() -> None:
+    """Coastland's and Sahelia's conceder and reciprocator are level everywhere (18 sets
+    that could make one dominant, 36 cells); the union's one noisy pressure set gets a
+    short budget alone: a pressure set within the noise makes its goal unproven, a
+    dominance set only has no single best."""
+
+    def level(t: str, s: dict[str, str]) -> float:
+        return BASE[s[t]] if t == "union" else 45.0 if s[t] == "hardliner" else 50.0
+
+    first = noisy_first_pass(AHEAD, level)
+    cells = open_cells(MED, first)
+    assert len(cells) > 2 and NOISY in cells
+    jobs = extra_jobs(MED, first, 1, 4 * MIN_GAMES)
+    assert sorted({c for _, c in jobs}) == [NOISY, ("reciprocator", "conceder", "conceder")]
+    assert len(jobs) == 2 * MIN_GAMES
