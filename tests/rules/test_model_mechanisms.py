@@ -951,19 +951,25 @@ def test_pressure_in_the_last_round_is_billed_in_it() -> None:
     assert early.history[-1].support["union"] < free.history[-1].support["union"]
 
 
-def test_a_coerced_destination_cooperates_less_with_its_coercer() -> None:
+def _pathway_then_refusal(sc: Any, partner: str, permits: int, refused: str | None) -> GameState:
+    """Sahelia signs a three-round labour pathway with `partner`, refuses `refused` its
+    returns in round 1 (None: refuses no one), and two rounds are played."""
     from game_rules.rules import perform
 
-    def run(refuse: bool) -> GameState:
-        st = start(scenario(_lasting()))
-        sign(st, [term("labour_pathway", "union", "sahelia", 60000, duration=3)])
-        if refuse:
-            perform(st, team("sahelia"), A.Coerce(tool="readmission_refusal", target="union"))
-        next_round(st)
-        next_round(st)
-        return st
+    st = start(sc)
+    sign(st, [term("labour_pathway", partner, "sahelia", permits, duration=3)])
+    if refused is not None:
+        perform(st, team("sahelia"), A.Coerce(tool="readmission_refusal", target=refused))
+    next_round(st)
+    next_round(st)
+    return st
 
-    assert central(run(True), 1).legal < central(run(False), 1).legal
+
+def test_a_coerced_destination_cooperates_less_with_its_coercer() -> None:
+    sc = scenario(_lasting())
+    pressed = _pathway_then_refusal(sc, "union", 60000, refused="union")
+    kept = _pathway_then_refusal(sc, "union", 60000, refused=None)
+    assert central(pressed, 1).legal < central(kept, 1).legal
 
 
 def test_aid_cuts_withhold_funding_and_press_for_returns() -> None:
@@ -1632,16 +1638,9 @@ def test_pressure_on_one_destination_costs_the_coercer_with_the_other() -> None:
     no deal with) finds the other destination, its partner, cooperating less with it
     afterwards. Without it the refusal cost nothing with any partner at a table of two
     destinations (the full table's `pressure_does_not_pay` failure)."""
-    from game_rules.rules import perform
 
     def run(sc: Any, refuse: bool) -> GameState:
-        st = start(sc)
-        sign(st, [term("labour_pathway", "nordland", "sahelia", 50000, duration=3)])
-        if refuse:
-            perform(st, team("sahelia"), A.Coerce(tool="readmission_refusal", target="westmark"))
-        next_round(st)
-        next_round(st)
-        return st
+        return _pathway_then_refusal(sc, "nordland", 50000, "westmark" if refuse else None)
 
     shipped = _full_table()
     assert shipped.model.coercion_peer_backlash > 0
