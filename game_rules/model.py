@@ -934,7 +934,10 @@ def _close_round(r: _Round) -> list[R.Record]:
             corridors=r.flows,
             indicators={t: dict(v) for t, v in r.indicators.items()},
             scores=scores,
-            support={t: team.support for t, team in state.teams.items()},
+            # The support the round closed on, as its indicators and scores saw it: for a
+            # fallen government the one that toppled it, not its successor's fresh start
+            # (a debrief's support line must cross the threshold where a government fell).
+            support={t: r.indicators[t]["support"] for t in state.teams},
             trust={a: dict(row) for a, row in state.trust.items()},
             events=[ev.card_id for ev in drawn],
             injected=[ev.card_id for ev in drawn if ev.injected],

@@ -558,6 +558,11 @@ def test_government_falls_below_threshold_and_agreements_await_ratification() ->
     assert union.government == 2
     assert union.support == pytest.approx(spec.support.after_fall)
     assert union.mandate == list(spec.mandate.after_fall or [])
+    # The round's record keeps the support that toppled it, as its indicators and score
+    # saw it; the successor's fresh support is the next round's starting point.
+    closed = last(st).support["union"]
+    assert closed < spec.support.threshold < spec.support.after_fall
+    assert closed == pytest.approx(last(st).indicators["union"]["support"])
     assert st.agreements[ag].status.value == "awaiting_ratification"
     assert st.agreements[ag].awaiting == ["union"]
     # An agreement awaiting ratification is not in force.
